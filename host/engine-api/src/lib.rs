@@ -1,0 +1,70 @@
+//! The contract between the Plinth host and its endpoint engines.
+//!
+//! Every endpoint kind (prediction, function, sql-query, lookup) is served by an engine that
+//! follows one two-phase lifecycle:
+//!
+//! 1. **load** ([`EngineFactory::load`]), at deploy time: the endpoint's manifest section and
+//!    its artifacts become a ready, immutable [`Endpoint`] handle. Loading may be slow and may
+//!    fail; a failure is a [`LoadError`] that names the manifest field at fault, and it makes
+//!    the whole deploy fail without touching what is already serving.
+//! 2. **serve** ([`Endpoint::serve`]), per request: the handle answers a [`Request`] with a
+//!    [`Reply`] or an [`ApiError`]. The host wraps the reply in the user-API envelope
+//!    (`apiContext`, `timing`), so engines never deal with HTTP.
+//!
+//! This crate is deliberately light (no HTTP, no engine dependencies) so that engines and the
+//! host can be compiled independently.
+
+mod action;
+mod context;
+mod error;
+mod request;
+
+pub use action::Action;
+pub use context::{LoadContext, ServerResources};
+pub use error::{ApiError, LoadError};
+pub use request::{Input, Reply, Request};
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// A loaded endpoint: immutable, shared by all requests of one generation.
+///
+/// Implementations must be cheap to call concurrently; anything mutable (pools, caches) lives
+/// behind the engine's own synchronisation.
+#[async_trait]
+pub trait Endpoint: Send + Sync + 'static {
+    /// The endpoint kind as written in manifests, e.g. `"lookup"`.
+    fn kind(&self) -> &'static str;
+
+    /// The user-API actions this endpoint answers (e.g. `lookup`, `lookup-multi`).
+    fn actions(&self) -> &'static [Action];
+
+    /// What the admin API shows about this endpoint beyond id, kind and actions
+    /// (feature schema, parameters, key columns...). `Null` when there is nothing to add.
+    fn describe(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
+    /// Answers one request. The host has already checked that `request.action` is one of
+    /// [`Endpoint::actions`].
+    async fn serve(&self, request: Request) -> Result<Reply, ApiError>;
+
+    /// Gives access to the concrete type, for engines that call each other within a service
+    /// (a prediction enriched by a lookup, a function importing `predict`).
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// Builds [`Endpoint`]s of one kind from manifest sections. One factory per kind is registered
+/// with the host.
+#[async_trait]
+pub trait EngineFactory: Send + Sync + 'static {
+    /// The `kind` value in the manifest this factory loads, e.g. `"sql-query"`.
+    fn kind(&self) -> &'static str;
+
+    /// The actions endpoints of this kind answer; used to route and to describe.
+    fn actions(&self) -> &'static [Action];
+
+    /// Loads one endpoint. Everything slow or fallible happens here: reading and validating
+    /// artifacts, building runnable plans, opening pools. The result must be ready to serve.
+    async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError>;
+}
