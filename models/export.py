@@ -413,8 +413,9 @@ def build(
             "pandas": pd.__version__,
         },
     }
-    meta["reference"] = {"file": "reference.csv", "rows": N_REFERENCE,
-                         "description": "random training rows, feature columns only"}
+    meta["reference"] = {"file": "reference.csv", "rows": int(min(N_REFERENCE, len(X_train))),
+                         "description": "random training rows (all of them when there are "
+                         "fewer than %d), feature columns only" % N_REFERENCE}
     if extra:
         meta.update(extra)
     write_json(out / "model.json", meta)
