@@ -12,6 +12,7 @@ pub fn builtin_factories() -> Vec<Arc<dyn EngineFactory>> {
     #[allow(unused_mut)]
     let mut factories: Vec<Arc<dyn EngineFactory>> = Vec::new();
     // One line per engine crate (keep this list sorted by kind):
+    factories.push(Arc::new(plinth_engine_lookup::LookupFactory));
     factories
 }
 

@@ -1,0 +1,74 @@
+//! Plinth's dataset lookup engine (`kind = "lookup"`).
+//!
+//! A bundled CSV dataset is loaded at deploy into a [`DatasetIndex`]: typed columns (numbers in
+//! plain vectors, the strings of a column in one buffer) and a hash index on the key tuple.
+//! Endpoints answer `lookup`, `lookup-multi` and `lookup-simple` in the user API's shapes.
+//!
+//! The index is public so that other engines reuse it: a prediction endpoint enriches its
+//! records with [`DatasetIndex::lookup_record`] and [`Policies::resolve`], either on an index
+//! of its own or on a sibling lookup endpoint reached with
+//! `sibling.as_any().downcast_ref::<LookupEndpoint>()`.
+
+mod column;
+mod config;
+mod csv_load;
+mod endpoint;
+mod error;
+mod index;
+mod key;
+mod policy;
+mod records;
+mod types;
+
+pub use column::{Cell, Column, ColumnData};
+pub use config::{ENDPOINT_DEFAULT_POLICIES, LookupConfig, LookupSettings};
+pub use csv_load::CsvOptions;
+pub use endpoint::{LOOKUP_ACTIONS, LookupEndpoint, MAX_ITEMS};
+pub use error::DatasetError;
+pub use index::{DatasetIndex, LookupOutcome};
+pub use key::{KeyInput, KeyValue};
+pub use policy::{IgnoreReason, MissingPolicy, MultiplePolicy, Policies, Resolution};
+pub use types::ColumnType;
+
+use async_trait::async_trait;
+use plinth_engine_api::{Action, Endpoint, EngineFactory, LoadContext, LoadError};
+use std::sync::Arc;
+
+/// The manifest `kind` of lookup endpoints.
+pub const KIND: &str = "lookup";
+
+/// Loads `kind = "lookup"` endpoints.
+#[derive(Clone, Debug, Default)]
+pub struct LookupFactory;
+
+#[async_trait]
+impl EngineFactory for LookupFactory {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn actions(&self) -> &'static [Action] {
+        LOOKUP_ACTIONS
+    }
+
+    async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {
+        let settings = ctx.parse_config::<LookupConfig>()?.validate(&ctx)?;
+        let LookupSettings {
+            dataset,
+            path,
+            csv,
+            policies,
+        } = settings;
+        let index = tokio::task::spawn_blocking(move || DatasetIndex::from_csv(&path, &csv))
+            .await
+            .map_err(|e| {
+                LoadError::general(format!("loading the dataset stopped unexpectedly: {e}"))
+            })?
+            .map_err(DatasetError::into_load_error)?;
+        Ok(Arc::new(LookupEndpoint::new(
+            dataset,
+            Arc::new(index),
+            policies,
+        )))
+    }
+}
