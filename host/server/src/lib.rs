@@ -1,1 +1,56 @@
+//! The Plinth host server as a library: the `plinth` binary is a thin command-line shell over
+//! [`Server`].
+//!
+//! See `ARCHITECTURE.md` at the repository root for the request path and the invariants.
 
+pub mod auth;
+pub mod bundle;
+pub mod config;
+pub mod dispatch;
+pub mod engines;
+pub mod events;
+pub mod generation;
+pub mod http;
+pub mod metrics;
+pub mod runtime;
+pub mod store;
+
+pub use config::{ConfigFile, Overrides, ServerConfig};
+pub use runtime::Host;
+
+use anyhow::Context;
+use axum::ServiceExt as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::Layer as _;
+
+/// A started server: the host and its listening socket.
+pub struct Server {
+    /// The running host.
+    pub host: Arc<Host>,
+    /// The bound address (useful with port 0).
+    pub addr: SocketAddr,
+    /// The admin key generated on first start, if one was (print it once).
+    pub new_admin_key: Option<String>,
+    listener: tokio::net::TcpListener,
+}
+
+impl Server {
+    /// Opens the data directory, restores the services (deploying the examples on a first run)
+    /// and binds the listening socket.
+    pub async fn start(config: ServerConfig) -> anyhow::Result<Server> {
+        let listen = config.listen.clone();
+        let engines = engines::EngineRegistry::new(engines::builtin_factories());
+        let (host, new_admin_key) = Host::start(config, engines).await?;
+        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        Ok(Server { host, addr, new_admin_key, listener })
+    }
+
+    /// Serves until `shutdown` completes, then lets calls in flight finish.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = tower::util::MapRequestLayer::new(http::normalize_path).layer(http::router(self.host.clone()));
+        axum::serve(self.listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
+        Ok(())
+    }
+}

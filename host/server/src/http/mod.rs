@@ -1,0 +1,114 @@
+//! HTTP: the router, path normalisation, health routes and Prometheus metrics.
+
+mod admin_api;
+pub mod body;
+pub mod error;
+pub mod query;
+mod user_api;
+
+pub use user_api::{DSS_API_VERSION, DSS_VERSION};
+
+use crate::runtime::Host;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use error::{no_route, HttpError};
+use std::sync::Arc;
+
+/// The whole HTTP application, before path normalisation.
+pub fn router(host: Arc<Host>) -> Router {
+    Router::new()
+        .route("/isAlive", get(is_alive))
+        .route("/public/api/v1/ping", get(ping))
+        .route("/public/api/v1/{service}/{endpoint}/{action}", any(user_api::user_call))
+        .route("/metrics", get(public_metrics))
+        .nest("/admin/api", admin_api::routes(host.clone()))
+        .fallback(fallback)
+        .with_state(host)
+}
+
+/// Rewrites the request path before routing: repeated slashes are collapsed (a client base URL
+/// with a trailing slash yields `//public/...`) and a trailing slash is dropped (`run/?x=1`,
+/// `services/`).
+pub fn normalize_path(mut request: Request) -> Request {
+    let uri = request.uri();
+    let path = uri.path();
+    if !(path.contains("//") || (path.len() > 1 && path.ends_with('/'))) {
+        return request;
+    }
+    let mut normalized = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        normalized.push('/');
+        normalized.push_str(segment);
+    }
+    if normalized.is_empty() {
+        normalized.push('/');
+    }
+    if let Some(query) = uri.query() {
+        normalized.push('?');
+        normalized.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = normalized.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(new_uri) = Uri::from_parts(parts) {
+            *request.uri_mut() = new_uri;
+        }
+    }
+    request
+}
+
+async fn is_alive() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"alive": true}))
+}
+
+async fn ping() -> Response {
+    let mut response = Json(serde_json::json!({"status": "ok", "version": DSS_VERSION})).into_response();
+    response.headers_mut().insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
+    response.headers_mut().insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
+    response
+}
+
+async fn public_metrics(State(host): State<Arc<Host>>, request: Request) -> Response {
+    if !host.config.metrics_public {
+        let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if let Err(e) = host.keys.authorize_admin(authorization) {
+            return HttpError(e).into_response();
+        }
+    }
+    prometheus_response(&host)
+}
+
+/// Prometheus text for the host's metrics.
+pub(crate) fn prometheus_response(host: &Host) -> Response {
+    let text = host.metrics.to_prometheus(&[
+        ("plinth_services", "Services on this node.", host.services().len() as u64),
+        ("plinth_dropped_events_total", "Call events dropped because a consumer was slow.", host.events.dropped()),
+    ]);
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], text).into_response()
+}
+
+async fn fallback(method: Method, uri: Uri) -> Response {
+    no_route(method.as_str(), uri.path()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(path: &str) -> String {
+        let request = Request::builder().uri(path).body(axum::body::Body::empty()).unwrap();
+        normalize_path(request).uri().to_string()
+    }
+
+    #[test]
+    fn paths_are_normalised() {
+        assert_eq!(norm("//public/api/v1/s/e/run"), "/public/api/v1/s/e/run");
+        assert_eq!(norm("/public/api/v1/s/e/run/?param1=30?param2=12"), "/public/api/v1/s/e/run?param1=30?param2=12");
+        assert_eq!(norm("/admin/api/services/"), "/admin/api/services");
+        assert_eq!(norm("/"), "/");
+        assert_eq!(norm("/isAlive"), "/isAlive");
+    }
+}

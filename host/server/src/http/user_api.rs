@@ -1,0 +1,260 @@
+//! The user API: `/public/api/v1/{service}/{endpoint}/{action}`.
+//!
+//! Path of a call: parse the action → find the service → authenticate → read the body →
+//! dispatch to a generation → find the endpoint and check the action → wait for a slot →
+//! engine → envelope (`timing`, `apiContext`) → metrics and audit event.
+
+use super::body::{parse_object, read_limited};
+use super::error::{method_not_allowed, HttpError};
+use super::query::parse_pairs;
+use crate::dispatch::{choose, DispatchRequest};
+use crate::events::CallEvent;
+use crate::runtime::{unknown_service, Host};
+use crate::store::{now_millis, AuditRow};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, Method, Request};
+use axum::response::{IntoResponse, Response};
+use plinth_engine_api::{Action, ApiError, Input, Request as EngineRequest};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// `DSS-API-Version` header value.
+pub const DSS_API_VERSION: &str = "1";
+/// `DSS-Version` header value.
+pub const DSS_VERSION: &str = concat!("plinth-", env!("CARGO_PKG_VERSION"));
+
+/// Which HTTP methods an action accepts, as the original's reference has them.
+fn allowed_methods(action: Action) -> &'static [&'static str] {
+    match action {
+        Action::Predict | Action::PredictMulti | Action::Lookup | Action::LookupMulti => &["POST"],
+        Action::PredictSimple | Action::LookupSimple => &["GET"],
+        Action::Run | Action::Query => &["GET", "POST"],
+    }
+}
+
+/// Everything learned about a call, for the audit trail.
+#[derive(Default)]
+struct CallRecord {
+    generation: Option<String>,
+    key_id: Option<String>,
+}
+
+/// Handles one user call.
+pub async fn user_call(
+    State(host): State<Arc<Host>>,
+    Path((service_id, endpoint_id, action_name)): Path<(String, String, String)>,
+    request: Request<Body>,
+) -> Response {
+    let started = Instant::now();
+    let mut record = CallRecord::default();
+    let action = Action::parse(&action_name);
+    let response = match serve(&host, &service_id, &endpoint_id, &action_name, action, request, started, &mut record).await {
+        Ok(response) => response,
+        Err(e) => HttpError(e).into_response(),
+    };
+    let status = response.status().as_u16();
+    let duration_us = started.elapsed().as_micros() as u64;
+    host.metrics.record(&service_id, &endpoint_id, status, duration_us);
+    host.events.publish(CallEvent {
+        record: AuditRow {
+            at: now_millis(),
+            kind: "call".into(),
+            service_id: Some(service_id),
+            endpoint_id: Some(endpoint_id),
+            generation: record.generation,
+            action: Some(action_name),
+            status: Some(status as i64),
+            duration_us: Some(duration_us as i64),
+            key_id: record.key_id,
+            detail: None,
+        },
+    });
+    with_dss_headers(response)
+}
+
+fn with_dss_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
+    headers.insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    host: &Host,
+    service_id: &str,
+    endpoint_id: &str,
+    action_name: &str,
+    action: Option<Action>,
+    request: Request<Body>,
+    started: Instant,
+    record: &mut CallRecord,
+) -> Result<Response, ApiError> {
+    let service = host.service(service_id).ok_or_else(|| unknown_service(service_id))?;
+    let state = service.state();
+    let (parts, body) = request.into_parts();
+    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    record.key_id = host.keys.authorize_call(service_id, state.public, authorization)?;
+
+    let Some(action) = action else {
+        return Err(ApiError::not_found(
+            "UnknownAction",
+            format!("\"{action_name}\" is not a user-API action: expected one of {}", Action::ALL.map(Action::as_str).join(", ")),
+        ));
+    };
+    let allowed = allowed_methods(action);
+    if !allowed.contains(&parts.method.as_str()) {
+        return Ok(method_not_allowed(parts.method.as_str(), &format!("/{action}"), allowed));
+    }
+    if !state.enabled {
+        return Err(ApiError::new(503, "ServiceDisabled", format!("service \"{service_id}\" is disabled")));
+    }
+
+    let (input, dispatch) = if parts.method == Method::GET {
+        (Input::Query(parse_pairs(parts.uri.query().unwrap_or(""))), DispatchRequest::default())
+    } else {
+        let bytes = read_limited(&parts.headers, body, host.config.max_body_bytes).await?;
+        let mut object = parse_object(&bytes)?;
+        let dispatch = take_dispatch(&mut object, action)?;
+        (Input::Json(object), dispatch)
+    };
+
+    let generation_id = match &dispatch.forced_generation {
+        Some(forced) => forced.clone(),
+        None => {
+            let routing = state.routing.as_ref().ok_or_else(|| {
+                ApiError::new(503, "NoActiveGeneration", format!("service \"{service_id}\" has no active generation: switch to one first"))
+                    .with_retry_after(5)
+            })?;
+            choose(routing, &dispatch, service_id)?.to_owned()
+        }
+    };
+    record.generation = Some(generation_id.clone());
+    let generation = host.generation(&service, &generation_id).await?;
+    drop(state);
+
+    let endpoint = generation.endpoint(endpoint_id).ok_or_else(|| {
+        let ids: Vec<&str> = generation.endpoints.iter().map(|e| e.id.as_str()).collect();
+        ApiError::not_found(
+            "UnknownEndpoint",
+            format!("service \"{service_id}\" (generation {generation_id}) has no endpoint \"{endpoint_id}\""),
+        )
+        .with_detail(format!(
+            "service \"{service_id}\" (generation {generation_id}) has no endpoint \"{endpoint_id}\"; its endpoints are: {}",
+            ids.join(", ")
+        ))
+    })?;
+    if !endpoint.actions().contains(&action) {
+        let names: Vec<&str> = endpoint.actions().iter().map(|a| a.as_str()).collect();
+        return Err(ApiError::not_found(
+            "UnsupportedAction",
+            format!("endpoint \"{endpoint_id}\" is a {} endpoint: it answers {}, not {action}", endpoint.kind, names.join(", ")),
+        ));
+    }
+
+    let pre_processing = started.elapsed();
+    let permit = match tokio::time::timeout(endpoint.queue_timeout, endpoint.slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(ApiError::new(
+                503,
+                "Overloaded",
+                format!("endpoint \"{endpoint_id}\" is busy ({} calls at once): retry later", endpoint.max_concurrency),
+            )
+            .with_retry_after(1));
+        }
+    };
+    let wait = started.elapsed() - pre_processing;
+    let handle = endpoint.handle.clone();
+    let engine_request = EngineRequest { action, input };
+    let exec_started = Instant::now();
+    // A separate task: an engine that panics yields a 500 for this call, never a dead connection.
+    let outcome = tokio::spawn(async move {
+        let reply = handle.serve(engine_request).await;
+        drop(permit);
+        reply
+    })
+    .await;
+    let execution = exec_started.elapsed();
+    let reply = match outcome {
+        Ok(reply) => reply?,
+        Err(join_error) => {
+            tracing::error!(service = service_id, endpoint = endpoint_id, "engine task failed: {join_error}");
+            return Err(ApiError::internal("EngineFailure", format!("endpoint \"{endpoint_id}\" failed while serving this call")));
+        }
+    };
+
+    let mut timing = Map::new();
+    timing.insert("preProcessing".into(), Value::from(pre_processing.as_micros() as u64));
+    timing.insert("wait".into(), Value::from(wait.as_micros() as u64));
+    timing.insert("execution".into(), Value::from(execution.as_micros() as u64));
+    for (name, micros) in &reply.timing {
+        timing.insert((*name).into(), Value::from(*micros));
+    }
+    let mut body = reply.body;
+    body.insert("timing".into(), Value::Object(timing));
+    body.insert(
+        "apiContext".into(),
+        serde_json::json!({"serviceId": service_id, "endpointId": endpoint_id, "serviceGeneration": generation_id}),
+    );
+    let bytes = serde_json::to_vec(&Value::Object(body)).map_err(|e| ApiError::internal("Internal", e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response())
+}
+
+/// Removes and parses the `dispatch` member. For `run` and `query`, whose bodies are the
+/// caller's own parameters, only an object made of dispatch fields counts as dispatch.
+fn take_dispatch(object: &mut Map<String, Value>, action: Action) -> Result<DispatchRequest, ApiError> {
+    let is_dispatch = match object.get("dispatch") {
+        None => false,
+        Some(Value::Object(fields)) if matches!(action, Action::Run | Action::Query) => {
+            fields.keys().all(|k| k == "forcedGeneration" || k == "dispatchKey")
+        }
+        Some(Value::Null) if matches!(action, Action::Run | Action::Query) => false,
+        Some(_) => !matches!(action, Action::Run | Action::Query),
+    };
+    if !is_dispatch {
+        return Ok(DispatchRequest::default());
+    }
+    match object.remove("dispatch") {
+        Some(Value::Null) | None => Ok(DispatchRequest::default()),
+        Some(value) => serde_json::from_value(value).map_err(|e| {
+            ApiError::invalid_input("dispatch", format!("expected {{\"forcedGeneration\"?: string, \"dispatchKey\"?: string}}: {e}"))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn dispatch_is_taken_from_predict_bodies() {
+        let mut o = obj(json!({"features": {}, "dispatch": {"forcedGeneration": "v2", "dispatchKey": "k"}}));
+        let d = take_dispatch(&mut o, Action::Predict).unwrap();
+        assert_eq!(d.forced_generation.as_deref(), Some("v2"));
+        assert!(!o.contains_key("dispatch"));
+        let mut nulls = obj(json!({"dispatch": null}));
+        assert_eq!(take_dispatch(&mut nulls, Action::Predict).unwrap(), DispatchRequest::default());
+        let mut bad = obj(json!({"dispatch": 3}));
+        assert_eq!(take_dispatch(&mut bad, Action::Lookup).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn a_function_parameter_named_dispatch_is_left_alone() {
+        let mut o = obj(json!({"dispatch": "fast", "x": 1}));
+        assert_eq!(take_dispatch(&mut o, Action::Run).unwrap(), DispatchRequest::default());
+        assert_eq!(o["dispatch"], "fast");
+        let mut o = obj(json!({"dispatch": {"mode": "x"}}));
+        take_dispatch(&mut o, Action::Run).unwrap();
+        assert!(o.contains_key("dispatch"));
+        let mut o = obj(json!({"dispatch": {"forcedGeneration": "v1"}, "x": 1}));
+        assert_eq!(take_dispatch(&mut o, Action::Query).unwrap().forced_generation.as_deref(), Some("v1"));
+    }
+}

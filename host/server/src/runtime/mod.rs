@@ -1,0 +1,187 @@
+//! The running host: services, their generations in memory, keys, and the operations the admin
+//! API performs on them.
+//!
+//! Invariants:
+//! - A service's [`ServiceState`] is immutable and swapped atomically ([`ArcSwap`]); a request
+//!   reads it once, so it sees one consistent routing and keeps its [`Generation`] alive
+//!   (an `Arc`) until it finishes, even if the service switches meanwhile.
+//! - State changes of one service are serialised by its `admin_lock` and written to the store
+//!   before they are swapped in, so a restart restores what was last answered as done.
+
+mod deploy;
+mod keys;
+mod restore;
+mod routing;
+
+pub use deploy::{DeployOutcome, DeployRequest};
+pub use keys::NewKey;
+
+use crate::config::ServerConfig;
+use crate::dispatch::Routing;
+use crate::engines::EngineRegistry;
+use crate::events::EventBus;
+use crate::generation::{self, AdmissionDefaults, Generation};
+use crate::metrics::Metrics;
+use crate::store::{GenerationRow, Store};
+use crate::auth::KeyTable;
+use arc_swap::ArcSwap;
+use plinth_engine_api::{ApiError, ServerResources};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+/// Everything the HTTP layer needs, shared by all requests.
+pub struct Host {
+    /// Resolved configuration.
+    pub config: ServerConfig,
+    /// Durable state.
+    pub store: Store,
+    /// API keys in memory.
+    pub keys: KeyTable,
+    /// Engines by kind.
+    pub engines: EngineRegistry,
+    /// What engines get at load.
+    pub resources: Arc<ServerResources>,
+    /// Request counters and latencies.
+    pub metrics: Metrics,
+    /// Call events for the audit trail and plugins.
+    pub events: EventBus,
+    services: RwLock<HashMap<String, Arc<ServiceRuntime>>>,
+}
+
+/// One service at run time.
+pub struct ServiceRuntime {
+    /// Service id.
+    pub id: String,
+    state: ArcSwap<ServiceState>,
+    admin_lock: tokio::sync::Mutex<()>,
+}
+
+/// A snapshot of a service's state. Never mutated in place: changes build a new one.
+#[derive(Clone, Default)]
+pub struct ServiceState {
+    /// Whether user calls are served.
+    pub enabled: bool,
+    /// Whether user calls need no key.
+    pub public: bool,
+    /// From the newest manifest.
+    pub description: Option<String>,
+    /// Where calls go; `None` until a generation is switched to.
+    pub routing: Option<Routing>,
+    /// Every stored generation, oldest first.
+    pub generations: Vec<GenerationRow>,
+    /// Generations in memory.
+    pub loaded: HashMap<String, Arc<Generation>>,
+    /// Generations kept in memory even when not routed to (preloaded or freshly imported).
+    pub pinned: HashSet<String>,
+}
+
+impl ServiceState {
+    /// The generation with the highest deploy order.
+    pub fn newest(&self) -> Option<&GenerationRow> {
+        self.generations.iter().max_by_key(|g| g.seq)
+    }
+
+    /// Whether a generation with this id is stored.
+    pub fn has_generation(&self, id: &str) -> bool {
+        self.generations.iter().any(|g| g.id == id)
+    }
+}
+
+impl ServiceRuntime {
+    fn new(id: String, state: ServiceState) -> Self {
+        ServiceRuntime { id, state: ArcSwap::from_pointee(state), admin_lock: tokio::sync::Mutex::new(()) }
+    }
+
+    /// The current state snapshot.
+    pub fn state(&self) -> Arc<ServiceState> {
+        self.state.load_full()
+    }
+}
+
+impl Host {
+    /// The service with this id.
+    pub fn service(&self, id: &str) -> Option<Arc<ServiceRuntime>> {
+        self.services.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+    }
+
+    /// All services, sorted by id.
+    pub fn services(&self) -> Vec<Arc<ServiceRuntime>> {
+        let mut all: Vec<_> = self.services.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+
+    /// The service or a 404 naming it.
+    pub fn service_or_404(&self, id: &str) -> Result<Arc<ServiceRuntime>, ApiError> {
+        self.service(id).ok_or_else(|| unknown_service(id))
+    }
+
+    fn insert_service(&self, runtime: Arc<ServiceRuntime>) {
+        self.services.write().unwrap_or_else(|e| e.into_inner()).insert(runtime.id.clone(), runtime);
+    }
+
+    fn remove_service(&self, id: &str) -> Option<Arc<ServiceRuntime>> {
+        self.services.write().unwrap_or_else(|e| e.into_inner()).remove(id)
+    }
+
+    fn admission(&self) -> AdmissionDefaults {
+        AdmissionDefaults { max_concurrency: self.config.default_max_concurrency, queue_timeout: self.config.queue_timeout }
+    }
+
+    /// The generation `id` of `service` in memory, loading it from disk first if needed
+    /// (a forced generation, a routing restored after restart whose load had failed).
+    pub async fn generation(&self, service: &ServiceRuntime, id: &str) -> Result<Arc<Generation>, ApiError> {
+        if let Some(found) = service.state().loaded.get(id) {
+            return Ok(found.clone());
+        }
+        let _guard = service.admin_lock.lock().await;
+        self.load_generation_locked(service, id, false).await
+    }
+
+    /// Loads a stored generation into memory (caller holds `admin_lock`). `pin` keeps it
+    /// loaded when it is not routed to.
+    async fn load_generation_locked(&self, service: &ServiceRuntime, id: &str, pin: bool) -> Result<Arc<Generation>, ApiError> {
+        let state = service.state();
+        if let Some(found) = state.loaded.get(id) {
+            if pin && !state.pinned.contains(id) {
+                let mut next = (*state).clone();
+                next.pinned.insert(id.to_owned());
+                service.state.store(Arc::new(next));
+            }
+            return Ok(found.clone());
+        }
+        let row = state.generations.iter().find(|g| g.id == id).ok_or_else(|| unknown_generation(&service.id, id))?;
+        let manifest = crate::bundle::Manifest::parse(&row.manifest, &self.engines.kinds())
+            .map_err(|e| ApiError::internal("GenerationLoadFailed", format!("generation \"{id}\" of \"{}\": {e}", service.id)))?;
+        let root = self.config.data_dir.join(&row.bundle_dir);
+        let loaded = generation::load(&self.engines, &self.resources, self.admission(), id, manifest, root)
+            .await
+            .map_err(|e| {
+                ApiError::unavailable(format!("generation \"{id}\" of service \"{}\" could not be loaded", service.id)).with_detail(e)
+            })?;
+        let loaded = Arc::new(loaded);
+        let mut next = (*service.state()).clone();
+        next.loaded.insert(id.to_owned(), loaded.clone());
+        if pin {
+            next.pinned.insert(id.to_owned());
+        }
+        service.state.store(Arc::new(next));
+        Ok(loaded)
+    }
+}
+
+/// 404 for an unknown service.
+pub fn unknown_service(id: &str) -> ApiError {
+    ApiError::not_found("UnknownService", format!("no service \"{id}\" on this node"))
+}
+
+/// 404 for an unknown generation.
+pub fn unknown_generation(service: &str, id: &str) -> ApiError {
+    ApiError::not_found("UnknownGeneration", format!("service \"{service}\" has no generation \"{id}\""))
+}
+
+/// A storage failure as an API error (state database unavailable).
+pub fn store_error(e: sqlx::Error) -> ApiError {
+    tracing::error!("state database error: {e}");
+    ApiError::unavailable("the state database is unavailable").with_detail(e.to_string())
+}

@@ -1,0 +1,110 @@
+//! Start-up: open the state, make sure an admin key exists, restore services and their
+//! routing from the store, and deploy the examples on a first run.
+
+use super::{Host, ServiceRuntime, ServiceState};
+use crate::bundle::BundleSource;
+use crate::config::ServerConfig;
+use crate::dispatch::Routing;
+use crate::engines::EngineRegistry;
+use crate::events::EventBus;
+use crate::metrics::Metrics;
+use crate::runtime::DeployRequest;
+use crate::store::Store;
+use crate::auth::KeyTable;
+use anyhow::Context;
+use plinth_engine_api::ServerResources;
+use std::sync::{Arc, RwLock};
+
+impl Host {
+    /// Opens the data directory and restores the host. Returns the host and, on a fresh
+    /// install without a configured admin key, the generated admin key (to print once).
+    pub async fn start(config: ServerConfig, engines: EngineRegistry) -> anyhow::Result<(Arc<Host>, Option<String>)> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+        let data_dir = config.data_dir.canonicalize()?;
+        let config = ServerConfig { data_dir: data_dir.clone(), ..config };
+        // Leftovers of deploys interrupted by a crash.
+        let _ = std::fs::remove_dir_all(data_dir.join("staging"));
+        let store = Store::open(&data_dir).await?;
+        let resources = Arc::new(ServerResources {
+            data_dir: data_dir.clone(),
+            cache_dir: data_dir.join("cache"),
+            settings: config.settings.clone(),
+        });
+        let events = EventBus::start(store.clone());
+        let host = Arc::new(Host {
+            config,
+            store,
+            keys: KeyTable::default(),
+            engines,
+            resources,
+            metrics: Metrics::default(),
+            events,
+            services: RwLock::new(Default::default()),
+        });
+        let new_admin_key = host.bootstrap_admin_key().await?;
+        let restored = host.restore_services().await?;
+        if restored == 0
+            && let Some(examples) = host.config.examples_dir.clone()
+        {
+            host.deploy_examples(&examples).await;
+        }
+        Ok((host, new_admin_key))
+    }
+
+    async fn restore_services(&self) -> anyhow::Result<usize> {
+        let rows = self.store.list_services().await?;
+        let count = rows.len();
+        for row in rows {
+            let routing: Option<Routing> = match row.routing.as_deref().map(serde_json::from_str).transpose() {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(service = %row.id, "stored routing unreadable, service left without routing: {e}");
+                    None
+                }
+            };
+            let generations = self.store.list_generations(&row.id).await?;
+            let state = ServiceState {
+                enabled: row.enabled,
+                public: row.public,
+                description: row.description,
+                routing: routing.clone(),
+                generations,
+                ..Default::default()
+            };
+            let service = Arc::new(ServiceRuntime::new(row.id.clone(), state));
+            self.insert_service(service.clone());
+            for generation in routing.as_ref().map(Routing::generations).unwrap_or_default() {
+                let _guard = service.admin_lock.lock().await;
+                match self.load_generation_locked(&service, generation, false).await {
+                    Ok(_) => tracing::info!(service = %row.id, generation, "restored"),
+                    Err(e) => tracing::error!(service = %row.id, generation, "could not load at start, will retry on first call: {}", e.detail_or_message()),
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    /// Deploys every bundle directory under `dir` (first run).
+    async fn deploy_examples(&self, dir: &std::path::Path) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            tracing::warn!("examples directory {} not found: nothing deployed", dir.display());
+            return;
+        };
+        let mut bundles: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join(crate::bundle::MANIFEST_FILE).is_file()).collect();
+        bundles.sort();
+        for bundle in bundles {
+            let request = DeployRequest {
+                source: BundleSource::Directory(bundle.clone()),
+                service_id: None,
+                generation: None,
+                activate: true,
+                create_service: true,
+            };
+            match self.deploy(request).await {
+                Ok(outcome) => tracing::info!(service = %outcome.service_id, generation = %outcome.generation, "example deployed from {}", bundle.display()),
+                Err(e) => tracing::error!("example {} not deployed: {}", bundle.display(), e.detail_or_message()),
+            }
+        }
+    }
+}
