@@ -3,27 +3,40 @@
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap};
+use futures::StreamExt;
 use plinth_engine_api::ApiError;
 use serde_json::{Map, Value};
+
+/// How much of an oversized body is read and discarded so that the client, still sending,
+/// receives the 413 instead of a broken connection. Beyond this the connection is dropped.
+const DRAIN_CAP: u64 = 256 << 20;
 
 /// Reads the whole body, refusing more than `limit` bytes with a 413.
 pub async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
     let too_large = || {
         ApiError::new(413, "PayloadTooLarge", format!("request body larger than the {limit} bytes this server accepts"))
     };
-    if let Some(length) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
-        && length > limit as u64
-    {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > DRAIN_CAP) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let inner = e.into_inner();
-        if inner.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-            too_large()
-        } else {
-            ApiError::bad_request(format!("could not read the request body: {inner}"))
+    let mut stream = body.into_data_stream();
+    let mut collected = bytes::BytesMut::with_capacity(declared.map_or(0, |d| d.min(limit as u64) as usize));
+    let mut received: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
+        received += chunk.len() as u64;
+        if received > DRAIN_CAP {
+            break;
         }
-    })
+        if received <= limit as u64 {
+            collected.extend_from_slice(&chunk);
+        }
+    }
+    if received > limit as u64 {
+        return Err(too_large());
+    }
+    Ok(collected.freeze())
 }
 
 /// Parses a body as a JSON object; blank means `{}`.

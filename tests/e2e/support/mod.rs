@@ -1,0 +1,248 @@
+//! Shared support for the end-to-end tests: start the real `plinth` binary on a free loopback
+//! port with its own data directory, call it over HTTP, and build bundles.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The admin key every test server accepts.
+pub const ADMIN_KEY: &str = "e2e-admin-key-0123456789";
+
+/// A running `plinth serve`.
+pub struct Plinth {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    agent: ureq::Agent,
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON (panics with the body when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
+    }
+
+    /// `errorType` of an error body.
+    pub fn error_type(&self) -> String {
+        self.json()["errorType"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Options for starting a server.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Deploy the repository's `examples/` on first run.
+    pub examples: bool,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// Extra command-line arguments.
+    pub args: Vec<String>,
+}
+
+impl Plinth {
+    /// Starts a server on `data_dir` without examples.
+    pub fn start(data_dir: &Path) -> Plinth {
+        Plinth::start_with(data_dir, Options::default())
+    }
+
+    /// Starts a server with options.
+    pub fn start_with(data_dir: &Path, options: Options) -> Plinth {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_plinth"));
+        command
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .env("PLINTH_ADMIN_KEY", ADMIN_KEY)
+            .env("PLINTH_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if options.examples {
+            command.arg("--examples-dir").arg(repo_root().join("examples"));
+        } else {
+            command.arg("--no-examples");
+        }
+        for (k, v) in &options.env {
+            command.env(k, v);
+        }
+        command.args(&options.args);
+        let mut child = command.spawn().expect("start plinth");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("plinth listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("plinth did not start within 120 s");
+            }
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Plinth { child, base, data_dir: data_dir.to_owned(), agent }
+    }
+
+    /// Stops the server (SIGKILL: a restart test must survive the harshest stop).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A request with optional Authorization header and raw body.
+    pub fn call(&self, method: &str, path: &str, authorization: Option<&str>, body: Option<&[u8]>, content_type: Option<&str>) -> Answer {
+        let mut builder = http::Request::builder().method(method).uri(self.url(path));
+        if let Some(a) = authorization {
+            builder = builder.header("Authorization", a);
+        }
+        if let Some(c) = content_type {
+            builder = builder.header("Content-Type", c);
+        }
+        let response = match body {
+            Some(bytes) => self.agent.run(builder.body(bytes.to_vec()).unwrap()),
+            None => self.agent.run(builder.body(()).unwrap()),
+        }
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.into_body().read_to_string().unwrap_or_default();
+        Answer { status, headers, text }
+    }
+
+    /// GET without credentials.
+    pub fn get(&self, path: &str) -> Answer {
+        self.call("GET", path, None, None, None)
+    }
+
+    /// POST a JSON value without credentials and without Content-Type (as the Dataiku client).
+    pub fn post(&self, path: &str, body: &Value) -> Answer {
+        self.call("POST", path, None, Some(body.to_string().as_bytes()), None)
+    }
+
+    /// Admin GET.
+    pub fn admin_get(&self, path: &str) -> Answer {
+        self.call("GET", &format!("/admin/api/{path}"), Some(&basic(ADMIN_KEY)), None, None)
+    }
+
+    /// Admin POST with a JSON body.
+    pub fn admin_post(&self, path: &str, body: &Value) -> Answer {
+        self.call("POST", &format!("/admin/api/{path}"), Some(&basic(ADMIN_KEY)), Some(body.to_string().as_bytes()), None)
+    }
+
+    /// Admin DELETE.
+    pub fn admin_delete(&self, path: &str) -> Answer {
+        self.call("DELETE", &format!("/admin/api/{path}"), Some(&basic(ADMIN_KEY)), None, None)
+    }
+
+    /// Uploads a bundle archive (bytes) to `/admin/api/deploy`.
+    pub fn upload(&self, archive: &[u8], query: &str) -> Answer {
+        self.call("POST", &format!("/admin/api/deploy?{query}"), Some(&basic(ADMIN_KEY)), Some(archive), Some("application/octet-stream"))
+    }
+
+    /// Packs and uploads a bundle directory, activating it; panics unless it deploys.
+    pub fn deploy(&self, dir: &Path) -> Value {
+        let answer = self.upload(&tar_gz_dir(dir), "activate=true");
+        assert_eq!(answer.status, 200, "deploy failed: {}", answer.text);
+        answer.json()
+    }
+
+    /// `POST .../lookup` for one id; returns the answer.
+    pub fn lookup(&self, service: &str, id: i64) -> Answer {
+        self.post(&format!("/public/api/v1/{service}/items/lookup"), &serde_json::json!({"data": {"id": id}}))
+    }
+}
+
+impl Drop for Plinth {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `Basic base64("KEY:")`, what the Dataiku client sends.
+pub fn basic(key: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Writes a lookup bundle: service `service`, endpoint `items`, key `id`, column `label`,
+/// with the given rows. `public` sets the manifest's flag.
+pub fn lookup_bundle(dir: &Path, service: &str, public: bool, rows: &[(i64, &str)]) -> PathBuf {
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("plinth.toml"),
+        format!(
+            "[service]\nid = \"{service}\"\npublic = {public}\n\n[[endpoint]]\nid = \"items\"\nkind = \"lookup\"\ndataset = \"data/items.csv\"\nkeys = [\"id\"]\ncolumns = [\"label\"]\n"
+        ),
+    )
+    .unwrap();
+    let mut csv = String::from("id,label\n");
+    for (id, label) in rows {
+        csv.push_str(&format!("{id},{label}\n"));
+    }
+    std::fs::write(dir.join("data/items.csv"), csv).unwrap();
+    dir.to_owned()
+}
+
+/// A .tar.gz of a directory's content.
+pub fn tar_gz_dir(dir: &Path) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    builder.append_dir_all(".", dir).unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// A .tar.gz with raw entry names (bypassing the tar crate's own path checks), to play a
+/// hostile archive.
+pub fn raw_tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    for (name, data) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        let bytes = name.as_bytes();
+        header.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+        header.set_cksum();
+        builder.append(&header, *data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// The generation that answered a user call.
+pub fn generation_of(answer: &Answer) -> String {
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()["apiContext"]["serviceGeneration"].as_str().unwrap().to_owned()
+}
