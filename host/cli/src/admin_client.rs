@@ -1,7 +1,7 @@
 //! A small blocking client of the admin API.
 
 use crate::Remote;
-use anyhow::{anyhow, bail, Context};
+use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 use std::io::Read;
 use std::time::Duration;
@@ -24,7 +24,11 @@ impl AdminClient {
             .timeout_global(Some(Duration::from_secs(3600)))
             .build()
             .into();
-        Ok(AdminClient { agent, base: format!("{}/admin/api", remote.server.trim_end_matches('/')), authorization: format!("Bearer {key}") })
+        Ok(AdminClient {
+            agent,
+            base: format!("{}/admin/api", remote.server.trim_end_matches('/')),
+            authorization: format!("Bearer {key}"),
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -32,7 +36,12 @@ impl AdminClient {
     }
 
     pub fn get(&self, path: &str) -> anyhow::Result<Value> {
-        let response = self.agent.get(self.url(path)).header("Authorization", &self.authorization).call().with_context(|| self.unreachable())?;
+        let response = self
+            .agent
+            .get(self.url(path))
+            .header("Authorization", &self.authorization)
+            .call()
+            .with_context(|| self.unreachable())?;
         answer(response)
     }
 
@@ -59,12 +68,20 @@ impl AdminClient {
     }
 
     pub fn delete(&self, path: &str) -> anyhow::Result<Value> {
-        let response = self.agent.delete(self.url(path)).header("Authorization", &self.authorization).call().with_context(|| self.unreachable())?;
+        let response = self
+            .agent
+            .delete(self.url(path))
+            .header("Authorization", &self.authorization)
+            .call()
+            .with_context(|| self.unreachable())?;
         answer(response)
     }
 
     fn unreachable(&self) -> String {
-        format!("cannot reach the Plinth server at {}", self.base.trim_end_matches("/admin/api"))
+        format!(
+            "cannot reach the Plinth server at {}",
+            self.base.trim_end_matches("/admin/api")
+        )
     }
 }
 
@@ -73,12 +90,24 @@ fn answer(response: http::Response<ureq::Body>) -> anyhow::Result<Value> {
     let status = response.status();
     let text = response.into_body().read_to_string().unwrap_or_default();
     if status.is_success() {
-        return if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text).context("the server's answer is not JSON") };
+        return if text.trim().is_empty() {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_str(&text).context("the server's answer is not JSON")
+        };
     }
     match serde_json::from_str::<Value>(&text) {
         Ok(e) if e.get("errorType").is_some() => {
-            let detail = e["detailedMessage"].as_str().or(e["message"].as_str()).unwrap_or("");
-            bail!("{} ({}): {}", e["errorType"].as_str().unwrap_or("error"), status.as_u16(), detail)
+            let detail = e["detailedMessage"]
+                .as_str()
+                .or(e["message"].as_str())
+                .unwrap_or("");
+            bail!(
+                "{} ({}): {}",
+                e["errorType"].as_str().unwrap_or("error"),
+                status.as_u16(),
+                detail
+            )
         }
         _ => bail!("HTTP {}: {}", status.as_u16(), text.trim()),
     }

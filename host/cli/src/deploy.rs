@@ -1,20 +1,28 @@
 //! `plinth deploy`: pack a bundle directory (or take an archive), upload it with a progress bar,
 //! and wait for the server to load it.
 
-use crate::admin_client::AdminClient;
 use crate::Remote;
-use anyhow::{bail, Context};
+use crate::admin_client::AdminClient;
+use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-pub fn run(remote: &Remote, bundle: &Path, generation: Option<&str>, activate: bool) -> anyhow::Result<()> {
+pub fn run(
+    remote: &Remote,
+    bundle: &Path,
+    generation: Option<&str>,
+    activate: bool,
+) -> anyhow::Result<()> {
     let client = AdminClient::new(remote)?;
     let archive = if bundle.is_dir() {
         if !bundle.join("plinth.toml").is_file() {
-            bail!("{} has no plinth.toml: a bundle directory needs its manifest at the top", bundle.display());
+            bail!(
+                "{} has no plinth.toml: a bundle directory needs its manifest at the top",
+                bundle.display()
+            );
         }
         let file = tempfile::NamedTempFile::new()?;
         pack(bundle, file.as_file()).with_context(|| format!("packing {}", bundle.display()))?;
@@ -22,7 +30,10 @@ pub fn run(remote: &Remote, bundle: &Path, generation: Option<&str>, activate: b
     } else if bundle.is_file() {
         Archive::Given(bundle.to_owned())
     } else {
-        bail!("{} is neither a bundle directory nor an archive", bundle.display());
+        bail!(
+            "{} is neither a bundle directory nor an archive",
+            bundle.display()
+        );
     };
     let path = archive.path();
     let size = std::fs::metadata(path)?.len();
@@ -32,9 +43,16 @@ pub fn run(remote: &Remote, bundle: &Path, generation: Option<&str>, activate: b
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let loading = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} loading on the server {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template("{spinner} loading on the server {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let mut reader = Progress { inner: File::open(path)?, upload: &upload, loading: &loading, size, sent: 0 };
+    let mut reader = Progress {
+        inner: File::open(path)?,
+        upload: &upload,
+        loading: &loading,
+        size,
+        sent: 0,
+    };
     let mut query = format!("deploy?activate={activate}");
     if let Some(g) = generation {
         query.push_str(&format!("&generation={g}"));
@@ -49,7 +67,11 @@ pub fn run(remote: &Remote, bundle: &Path, generation: Option<&str>, activate: b
         outcome["generation"].as_str().unwrap_or("?"),
         outcome["endpoints"].as_array().map(Vec::len).unwrap_or(0),
         outcome["loadMs"],
-        if activate { ", now serving" } else { ", not activated: plinth switch to route calls to it" }
+        if activate {
+            ", now serving"
+        } else {
+            ", not activated: plinth switch to route calls to it"
+        }
     );
     Ok(())
 }

@@ -80,9 +80,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
-        Command::Deploy { bundle, generation, no_activate, remote } => deploy::run(&remote, &bundle, generation.as_deref(), !no_activate),
+        Command::Deploy {
+            bundle,
+            generation,
+            no_activate,
+            remote,
+        } => deploy::run(&remote, &bundle, generation.as_deref(), !no_activate),
         Command::Services { json, remote } => manage::services(&remote, json),
-        Command::Switch { service, generation, newest: _, remote } => manage::switch(&remote, &service, generation.as_deref()),
+        Command::Switch {
+            service,
+            generation,
+            newest: _,
+            remote,
+        } => manage::switch(&remote, &service, generation.as_deref()),
         Command::Keys { action, remote } => manage::keys(&remote, action),
     };
     match result {

@@ -1,8 +1,8 @@
 //! `plinth services`, `plinth switch`, `plinth keys`.
 
-use crate::admin_client::AdminClient;
 use crate::Remote;
-use serde_json::{json, Value};
+use crate::admin_client::AdminClient;
+use serde_json::{Value, json};
 
 pub fn services(remote: &Remote, raw: bool) -> anyhow::Result<()> {
     let client = AdminClient::new(remote)?;
@@ -11,9 +11,15 @@ pub fn services(remote: &Remote, raw: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
-    println!("{:<24} {:<8} {:<7} {:<24} GENERATIONS", "SERVICE", "ENABLED", "PUBLIC", "ROUTING");
+    println!(
+        "{:<24} {:<8} {:<7} {:<24} GENERATIONS",
+        "SERVICE", "ENABLED", "PUBLIC", "ROUTING"
+    );
     for s in list.as_array().into_iter().flatten() {
-        let entries = s["mapping"]["entries"].as_array().cloned().unwrap_or_default();
+        let entries = s["mapping"]["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let routing = if entries.is_empty() {
             "-".to_string()
         } else {
@@ -23,7 +29,12 @@ pub fn services(remote: &Remote, raw: bool) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        let generations: Vec<&str> = s["generations"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let generations: Vec<&str> = s["generations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         println!(
             "{:<24} {:<8} {:<7} {:<24} {}",
             s["id"].as_str().unwrap_or("?"),
@@ -39,10 +50,19 @@ pub fn services(remote: &Remote, raw: bool) -> anyhow::Result<()> {
 pub fn switch(remote: &Remote, service: &str, generation: Option<&str>) -> anyhow::Result<()> {
     let client = AdminClient::new(remote)?;
     let answer = match generation {
-        Some(g) => client.post_json(&format!("services/{service}/actions/switchTo/{g}"), &json!({}))?,
-        None => client.post_json(&format!("services/{service}/actions/switchToNewest"), &json!({}))?,
+        Some(g) => client.post_json(
+            &format!("services/{service}/actions/switchTo/{g}"),
+            &json!({}),
+        )?,
+        None => client.post_json(
+            &format!("services/{service}/actions/switchToNewest"),
+            &json!({}),
+        )?,
     };
-    println!("{service} now serves generation {}", answer["generation"].as_str().unwrap_or("?"));
+    println!(
+        "{service} now serves generation {}",
+        answer["generation"].as_str().unwrap_or("?")
+    );
     Ok(())
 }
 
@@ -89,7 +109,12 @@ pub fn keys(remote: &Remote, action: KeysAction) -> anyhow::Result<()> {
     match action {
         KeysAction::List { service } => {
             println!("{:<14} {:<8} {:<20} CREATED BY", "ID", "PREFIX", "LABEL");
-            for k in client.get(&keys_path(&service))?.as_array().into_iter().flatten() {
+            for k in client
+                .get(&keys_path(&service))?
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 println!(
                     "{:<14} {:<8} {:<20} {}",
                     k["id"].as_str().unwrap_or("?"),
@@ -99,11 +124,21 @@ pub fn keys(remote: &Remote, action: KeysAction) -> anyhow::Result<()> {
                 );
             }
         }
-        KeysAction::Add { service, label, description } => {
+        KeysAction::Add {
+            service,
+            label,
+            description,
+        } => {
             let created_by = std::env::var("USER").ok();
-            let k = client.post_json(&keys_path(&service), &json!({"label": label, "description": description, "createdBy": created_by}))?;
+            let k = client.post_json(
+                &keys_path(&service),
+                &json!({"label": label, "description": description, "createdBy": created_by}),
+            )?;
             println!("{}", k["key"].as_str().unwrap_or(""));
-            eprintln!("key id {} created; the secret above is shown only once", k["id"].as_str().unwrap_or("?"));
+            eprintln!(
+                "key id {} created; the secret above is shown only once",
+                k["id"].as_str().unwrap_or("?")
+            );
         }
         KeysAction::Delete { key, service } => {
             client.delete(&format!("{}/{key}", keys_path(&service)))?;

@@ -31,9 +31,16 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_env("PLINTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     if args.log_format == "json" {
-        tracing_subscriber::fmt().with_env_filter(filter).json().with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .with_writer(std::io::stderr)
+            .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
     let file = match &args.config {
         Some(path) => ConfigFile::read(path)?,
@@ -51,7 +58,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         admin_key: std::env::var("PLINTH_ADMIN_KEY").ok(),
     };
     let config = ServerConfig::resolve(file, overrides);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async move {
         let server = Server::start(config).await?;
         if let Some(key) = &server.new_admin_key {

@@ -4,7 +4,7 @@
 //! a key as HTTP Basic user name (`Authorization: Basic base64("KEY:")`, what the Dataiku client
 //! sends), as `Authorization: Bearer KEY`, or as `Authorization: Token KEY`.
 
-use crate::store::{now_millis, KeyRow, KeyScope};
+use crate::store::{KeyRow, KeyScope, now_millis};
 use base64::Engine as _;
 use plinth_engine_api::ApiError;
 use rand::Rng;
@@ -16,7 +16,9 @@ use std::sync::RwLock;
 pub fn generate_key() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    (0..32).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..32)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A new public key id: 12 hex characters.
@@ -32,7 +34,14 @@ pub fn hash_key(key: &str) -> String {
 }
 
 /// Builds the stored row for a fresh key.
-pub fn new_key_row(key: &str, scope: KeyScope, label: Option<String>, description: Option<String>, created_by: Option<String>, expires_at: Option<i64>) -> KeyRow {
+pub fn new_key_row(
+    key: &str,
+    scope: KeyScope,
+    label: Option<String>,
+    description: Option<String>,
+    created_by: Option<String>,
+    expires_at: Option<i64>,
+) -> KeyRow {
     KeyRow {
         id: generate_key_id(),
         key_hash: hash_key(key),
@@ -48,7 +57,9 @@ pub fn new_key_row(key: &str, scope: KeyScope, label: Option<String>, descriptio
 
 /// The key presented by a request, if any.
 pub fn presented_key(authorization: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(header) = authorization else { return Ok(None) };
+    let Some(header) = authorization else {
+        return Ok(None);
+    };
     let header = header.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     let rest = rest.trim();
@@ -64,7 +75,9 @@ pub fn presented_key(authorization: Option<&str>) -> Result<Option<String>, ApiE
     } else if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") {
         Ok((!rest.is_empty()).then(|| rest.to_owned()))
     } else {
-        Err(unauthorized(format!("unsupported authorization scheme '{scheme}': use Basic (key as user name) or Bearer")))
+        Err(unauthorized(format!(
+            "unsupported authorization scheme '{scheme}': use Basic (key as user name) or Bearer"
+        )))
     }
 }
 
@@ -94,30 +107,50 @@ impl KeyTable {
     /// The live (not expired) key with this secret.
     pub fn find(&self, key: &str) -> Option<KeyRow> {
         let map = self.by_hash.read().unwrap_or_else(|e| e.into_inner());
-        map.get(&hash_key(key)).filter(|row| row.expires_at.is_none_or(|t| t > now_millis())).cloned()
+        map.get(&hash_key(key))
+            .filter(|row| row.expires_at.is_none_or(|t| t > now_millis()))
+            .cloned()
     }
 
     /// Whether any admin key exists.
     pub fn has_admin_key(&self) -> bool {
-        self.by_hash.read().unwrap_or_else(|e| e.into_inner()).values().any(|r| r.scope == KeyScope::Admin)
+        self.by_hash
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|r| r.scope == KeyScope::Admin)
     }
 
     /// Authorises an admin-API request; returns the key id.
     pub fn authorize_admin(&self, authorization: Option<&str>) -> Result<String, ApiError> {
-        let key = presented_key(authorization)?.ok_or_else(|| unauthorized("the admin API needs an admin API key (HTTP Basic user name or Bearer)"))?;
-        let row = self.find(&key).ok_or_else(|| unauthorized("unknown or expired API key"))?;
+        let key = presented_key(authorization)?.ok_or_else(|| {
+            unauthorized("the admin API needs an admin API key (HTTP Basic user name or Bearer)")
+        })?;
+        let row = self
+            .find(&key)
+            .ok_or_else(|| unauthorized("unknown or expired API key"))?;
         match row.scope {
             KeyScope::Admin => Ok(row.id),
-            KeyScope::Service(_) => Err(forbidden("this key is a service key: the admin API needs an admin key")),
+            KeyScope::Service(_) => Err(forbidden(
+                "this key is a service key: the admin API needs an admin key",
+            )),
         }
     }
 
     /// Authorises a user call on `service_id`; returns the key id used, if any.
-    pub fn authorize_call(&self, service_id: &str, public: bool, authorization: Option<&str>) -> Result<Option<String>, ApiError> {
+    pub fn authorize_call(
+        &self,
+        service_id: &str,
+        public: bool,
+        authorization: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
         let key = match presented_key(authorization) {
             Ok(key) => key,
             Err(e) if public => {
-                tracing::debug!(service = service_id, "ignoring unreadable credentials on a public service: {e}");
+                tracing::debug!(
+                    service = service_id,
+                    "ignoring unreadable credentials on a public service: {e}"
+                );
                 None
             }
             Err(e) => return Err(e),
@@ -126,16 +159,28 @@ impl KeyTable {
             return if public {
                 Ok(None)
             } else {
-                Err(unauthorized(format!("service \"{service_id}\" needs an API key (HTTP Basic user name or Bearer)")))
+                Err(unauthorized(format!(
+                    "service \"{service_id}\" needs an API key (HTTP Basic user name or Bearer)"
+                )))
             };
         };
         match self.find(&key) {
-            Some(KeyRow { id, scope: KeyScope::Service(s), .. }) if s == service_id => Ok(Some(id)),
+            Some(KeyRow {
+                id,
+                scope: KeyScope::Service(s),
+                ..
+            }) if s == service_id => Ok(Some(id)),
             Some(_) if public => Ok(None),
-            Some(KeyRow { scope: KeyScope::Service(other), .. }) => Err(forbidden(format!(
+            Some(KeyRow {
+                scope: KeyScope::Service(other),
+                ..
+            }) => Err(forbidden(format!(
                 "this API key belongs to service \"{other}\", not to \"{service_id}\""
             ))),
-            Some(KeyRow { scope: KeyScope::Admin, .. }) => Err(forbidden(format!(
+            Some(KeyRow {
+                scope: KeyScope::Admin,
+                ..
+            }) => Err(forbidden(format!(
                 "admin keys do not call user endpoints: create a key for service \"{service_id}\""
             ))),
             None if public => Ok(None),
@@ -176,9 +221,18 @@ mod tests {
 
     #[test]
     fn presents_basic_bearer_and_token() {
-        assert_eq!(presented_key(Some(&basic("abc"))).unwrap().as_deref(), Some("abc"));
-        assert_eq!(presented_key(Some("Bearer xyz")).unwrap().as_deref(), Some("xyz"));
-        assert_eq!(presented_key(Some("Token xyz")).unwrap().as_deref(), Some("xyz"));
+        assert_eq!(
+            presented_key(Some(&basic("abc"))).unwrap().as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            presented_key(Some("Bearer xyz")).unwrap().as_deref(),
+            Some("xyz")
+        );
+        assert_eq!(
+            presented_key(Some("Token xyz")).unwrap().as_deref(),
+            Some("xyz")
+        );
         assert_eq!(presented_key(None).unwrap(), None);
         assert_eq!(presented_key(Some("Digest x")).unwrap_err().status, 401);
         assert_eq!(presented_key(Some("Basic !!!")).unwrap_err().status, 401);
@@ -188,11 +242,34 @@ mod tests {
     fn service_calls_need_the_services_own_key() {
         let (t, admin, svc) = table();
         assert_eq!(t.authorize_call("a", false, None).unwrap_err().status, 401);
-        assert!(t.authorize_call("a", false, Some(&basic(&svc))).unwrap().is_some());
-        assert!(t.authorize_call("a", false, Some(&format!("Bearer {svc}"))).unwrap().is_some());
-        assert_eq!(t.authorize_call("b", false, Some(&basic(&svc))).unwrap_err().status, 403);
-        assert_eq!(t.authorize_call("a", false, Some(&basic(&admin))).unwrap_err().status, 403);
-        assert_eq!(t.authorize_call("a", false, Some(&basic("nope"))).unwrap_err().status, 401);
+        assert!(
+            t.authorize_call("a", false, Some(&basic(&svc)))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            t.authorize_call("a", false, Some(&format!("Bearer {svc}")))
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            t.authorize_call("b", false, Some(&basic(&svc)))
+                .unwrap_err()
+                .status,
+            403
+        );
+        assert_eq!(
+            t.authorize_call("a", false, Some(&basic(&admin)))
+                .unwrap_err()
+                .status,
+            403
+        );
+        assert_eq!(
+            t.authorize_call("a", false, Some(&basic("nope")))
+                .unwrap_err()
+                .status,
+            401
+        );
         assert_eq!(t.authorize_call("b", true, None).unwrap(), None);
     }
 
@@ -201,14 +278,27 @@ mod tests {
         let (t, admin, svc) = table();
         assert!(t.authorize_admin(Some(&basic(&admin))).is_ok());
         assert_eq!(t.authorize_admin(None).unwrap_err().status, 401);
-        assert_eq!(t.authorize_admin(Some(&basic(&svc))).unwrap_err().status, 403);
+        assert_eq!(
+            t.authorize_admin(Some(&basic(&svc))).unwrap_err().status,
+            403
+        );
     }
 
     #[test]
     fn expired_keys_are_refused() {
         let key = generate_key();
         let t = KeyTable::default();
-        t.replace(vec![new_key_row(&key, KeyScope::Admin, None, None, None, Some(now_millis() - 1))]);
-        assert_eq!(t.authorize_admin(Some(&basic(&key))).unwrap_err().status, 401);
+        t.replace(vec![new_key_row(
+            &key,
+            KeyScope::Admin,
+            None,
+            None,
+            None,
+            Some(now_millis() - 1),
+        )]);
+        assert_eq!(
+            t.authorize_admin(Some(&basic(&key))).unwrap_err().status,
+            401
+        );
     }
 }

@@ -56,7 +56,8 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads and parses a configuration file.
     pub fn read(path: &Path) -> anyhow::Result<ConfigFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
     }
 }
@@ -112,10 +113,23 @@ impl ServerConfig {
         settings.insert("connections".into(), toml::Value::Table(file.connections));
         let deploy_examples = !overrides.no_examples && file.deploy_examples.unwrap_or(true);
         ServerConfig {
-            listen: overrides.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
-            data_dir: overrides.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from(".plinth-data")),
-            examples_dir: if deploy_examples { overrides.examples_dir.or(file.examples_dir) } else { None },
-            admin_key: overrides.admin_key.or(file.admin_key).filter(|k| !k.is_empty()),
+            listen: overrides
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            data_dir: overrides
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(".plinth-data")),
+            examples_dir: if deploy_examples {
+                overrides.examples_dir.or(file.examples_dir)
+            } else {
+                None
+            },
+            admin_key: overrides
+                .admin_key
+                .or(file.admin_key)
+                .filter(|k| !k.is_empty()),
             max_body_bytes: file.max_body_bytes.unwrap_or(16 << 20),
             max_upload_bytes: file.max_upload_bytes.unwrap_or(1 << 30),
             default_max_concurrency: file.default_max_concurrency.unwrap_or(64).max(1),
@@ -132,12 +146,23 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let file: ConfigFile = toml::from_str("listen = '0.0.0.0:1'\ndata_dir = '/file'\nmax_body_bytes = 10").unwrap();
-        let c = ServerConfig::resolve(file, Overrides { data_dir: Some("/flag".into()), ..Default::default() });
+        let file: ConfigFile =
+            toml::from_str("listen = '0.0.0.0:1'\ndata_dir = '/file'\nmax_body_bytes = 10")
+                .unwrap();
+        let c = ServerConfig::resolve(
+            file,
+            Overrides {
+                data_dir: Some("/flag".into()),
+                ..Default::default()
+            },
+        );
         assert_eq!(c.listen, "0.0.0.0:1");
         assert_eq!(c.data_dir, PathBuf::from("/flag"));
         assert_eq!(c.max_body_bytes, 10);
-        assert_eq!(ServerConfig::resolve(ConfigFile::default(), Overrides::default()).listen, DEFAULT_LISTEN);
+        assert_eq!(
+            ServerConfig::resolve(ConfigFile::default(), Overrides::default()).listen,
+            DEFAULT_LISTEN
+        );
     }
 
     #[test]

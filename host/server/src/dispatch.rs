@@ -52,21 +52,33 @@ pub enum Routing {
 impl Routing {
     /// Routing to one generation.
     pub fn single(generation: impl Into<String>) -> Routing {
-        Routing::Single { single: generation.into() }
+        Routing::Single {
+            single: generation.into(),
+        }
     }
 
     /// The generations this routing can pick.
     pub fn generations(&self) -> Vec<&str> {
         match self {
             Routing::Single { single } => vec![single.as_str()],
-            Routing::Mapping { entries, .. } => entries.iter().filter(|e| e.proba > 0.0).map(|e| e.generation.as_str()).collect(),
+            Routing::Mapping { entries, .. } => entries
+                .iter()
+                .filter(|e| e.proba > 0.0)
+                .map(|e| e.generation.as_str())
+                .collect(),
         }
     }
 
     /// The mapping view of this routing (a single generation is one entry with proba 1).
     pub fn as_mapping(&self) -> (Strategy, Vec<MappingEntry>) {
         match self {
-            Routing::Single { single } => (Strategy::Random, vec![MappingEntry { generation: single.clone(), proba: 1.0 }]),
+            Routing::Single { single } => (
+                Strategy::Random,
+                vec![MappingEntry {
+                    generation: single.clone(),
+                    proba: 1.0,
+                }],
+            ),
             Routing::Mapping { strategy, entries } => (*strategy, entries.clone()),
         }
     }
@@ -74,9 +86,13 @@ impl Routing {
     /// Checks a mapping sent by an admin: at least one entry, shares in 0..=1 adding up to 1,
     /// no generation twice. (Whether the generations exist is checked by the caller.)
     pub fn validate(&self) -> Result<(), ApiError> {
-        let Routing::Mapping { entries, .. } = self else { return Ok(()) };
+        let Routing::Mapping { entries, .. } = self else {
+            return Ok(());
+        };
         if entries.is_empty() {
-            return Err(ApiError::bad_request("a mapping needs at least one entry {\"generation\", \"proba\"}"));
+            return Err(ApiError::bad_request(
+                "a mapping needs at least one entry {\"generation\", \"proba\"}",
+            ));
         }
         let mut sum = 0.0;
         for (i, entry) in entries.iter().enumerate() {
@@ -86,13 +102,21 @@ impl Routing {
                     entry.proba
                 )));
             }
-            if entries[..i].iter().any(|e| e.generation == entry.generation) {
-                return Err(ApiError::bad_request(format!("entries[{i}]: generation \"{}\" is listed twice", entry.generation)));
+            if entries[..i]
+                .iter()
+                .any(|e| e.generation == entry.generation)
+            {
+                return Err(ApiError::bad_request(format!(
+                    "entries[{i}]: generation \"{}\" is listed twice",
+                    entry.generation
+                )));
             }
             sum += entry.proba;
         }
         if (sum - 1.0).abs() > 1e-6 {
-            return Err(ApiError::bad_request(format!("the entries' proba values add up to {sum}, expected 1")));
+            return Err(ApiError::bad_request(format!(
+                "the entries' proba values add up to {sum}, expected 1"
+            )));
         }
         Ok(())
     }
@@ -131,14 +155,21 @@ impl DispatchKey {
 
 /// A point in [0, 1) derived from the key, identical on every node and release.
 pub fn hash_point(key: &str) -> f64 {
-    let digest = Sha256::new().chain_update(b"plinth-dispatch-v1\0").chain_update(key.as_bytes()).finalize();
+    let digest = Sha256::new()
+        .chain_update(b"plinth-dispatch-v1\0")
+        .chain_update(key.as_bytes())
+        .finalize();
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     (u64::from_be_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Picks the generation for one call.
-pub fn choose<'a>(routing: &'a Routing, request: &DispatchRequest, service_id: &str) -> Result<&'a str, ApiError> {
+pub fn choose<'a>(
+    routing: &'a Routing,
+    request: &DispatchRequest,
+    service_id: &str,
+) -> Result<&'a str, ApiError> {
     match routing {
         Routing::Single { single } => Ok(single),
         Routing::Mapping { strategy, entries } => {
@@ -147,9 +178,13 @@ pub fn choose<'a>(routing: &'a Routing, request: &DispatchRequest, service_id: &
                 Strategy::HashBased => match &request.dispatch_key {
                     Some(key) => hash_point(&key.as_text()),
                     None => {
-                        return Err(ApiError::new(400, "MissingDispatchKey", format!(
-                            "service \"{service_id}\" dispatches by hash: send \"dispatch\": {{\"dispatchKey\": \"...\"}} (or a forcedGeneration)"
-                        )));
+                        return Err(ApiError::new(
+                            400,
+                            "MissingDispatchKey",
+                            format!(
+                                "service \"{service_id}\" dispatches by hash: send \"dispatch\": {{\"dispatchKey\": \"...\"}} (or a forcedGeneration)"
+                            ),
+                        ));
                     }
                 },
             };
@@ -168,7 +203,12 @@ fn pick(entries: &[MappingEntry], point: f64) -> &str {
         }
     }
     // Rounding left `point` past the last boundary: the last entry with a share takes it.
-    entries.iter().rev().find(|e| e.proba > 0.0).map(|e| e.generation.as_str()).unwrap_or(&entries[0].generation)
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.proba > 0.0)
+        .map(|e| e.generation.as_str())
+        .unwrap_or(&entries[0].generation)
 }
 
 #[cfg(test)]
@@ -178,12 +218,21 @@ mod tests {
     fn mapping(strategy: Strategy, entries: &[(&str, f64)]) -> Routing {
         Routing::Mapping {
             strategy,
-            entries: entries.iter().map(|(g, p)| MappingEntry { generation: (*g).into(), proba: *p }).collect(),
+            entries: entries
+                .iter()
+                .map(|(g, p)| MappingEntry {
+                    generation: (*g).into(),
+                    proba: *p,
+                })
+                .collect(),
         }
     }
 
     fn key(k: &str) -> DispatchRequest {
-        DispatchRequest { forced_generation: None, dispatch_key: Some(DispatchKey::Text(k.into())) }
+        DispatchRequest {
+            forced_generation: None,
+            dispatch_key: Some(DispatchKey::Text(k.into())),
+        }
     }
 
     #[test]
@@ -207,41 +256,83 @@ mod tests {
                 v1 += 1;
             }
         }
-        assert!((800..1200).contains(&v1), "v1 got {v1} of 4000 keys for a 25% share");
+        assert!(
+            (800..1200).contains(&v1),
+            "v1 got {v1} of 4000 keys for a 25% share"
+        );
     }
 
     #[test]
     fn hash_based_without_a_key_is_a_400() {
         let routing = mapping(Strategy::HashBased, &[("v1", 1.0)]);
         let err = choose(&routing, &DispatchRequest::default(), "s").unwrap_err();
-        assert_eq!((err.status, err.error_type.as_ref()), (400, "MissingDispatchKey"));
+        assert_eq!(
+            (err.status, err.error_type.as_ref()),
+            (400, "MissingDispatchKey")
+        );
     }
 
     #[test]
     fn zero_shares_are_never_picked() {
         let routing = mapping(Strategy::Random, &[("v1", 0.0), ("v2", 1.0), ("v3", 0.0)]);
         for _ in 0..1000 {
-            assert_eq!(choose(&routing, &DispatchRequest::default(), "s").unwrap(), "v2");
+            assert_eq!(
+                choose(&routing, &DispatchRequest::default(), "s").unwrap(),
+                "v2"
+            );
         }
-        assert_eq!(pick(&[MappingEntry { generation: "a".into(), proba: 1.0 }], 0.9999999999), "a");
+        assert_eq!(
+            pick(
+                &[MappingEntry {
+                    generation: "a".into(),
+                    proba: 1.0
+                }],
+                0.9999999999
+            ),
+            "a"
+        );
     }
 
     #[test]
     fn mappings_are_validated() {
-        assert!(mapping(Strategy::Random, &[("v1", 0.5), ("v2", 0.5)]).validate().is_ok());
+        assert!(
+            mapping(Strategy::Random, &[("v1", 0.5), ("v2", 0.5)])
+                .validate()
+                .is_ok()
+        );
         assert!(mapping(Strategy::Random, &[]).validate().is_err());
-        assert!(mapping(Strategy::Random, &[("v1", 0.5), ("v2", 0.6)]).validate().unwrap_err().message.contains("add up to"));
-        assert!(mapping(Strategy::Random, &[("v1", 1.5)]).validate().is_err());
-        assert!(mapping(Strategy::Random, &[("v1", 0.5), ("v1", 0.5)]).validate().unwrap_err().message.contains("twice"));
+        assert!(
+            mapping(Strategy::Random, &[("v1", 0.5), ("v2", 0.6)])
+                .validate()
+                .unwrap_err()
+                .message
+                .contains("add up to")
+        );
+        assert!(
+            mapping(Strategy::Random, &[("v1", 1.5)])
+                .validate()
+                .is_err()
+        );
+        assert!(
+            mapping(Strategy::Random, &[("v1", 0.5), ("v1", 0.5)])
+                .validate()
+                .unwrap_err()
+                .message
+                .contains("twice")
+        );
     }
 
     #[test]
     fn routing_json_round_trips() {
         let single: Routing = serde_json::from_str(r#"{"single":"v2"}"#).unwrap();
         assert_eq!(single, Routing::single("v2"));
-        let m: Routing = serde_json::from_str(r#"{"entries":[{"generation":"v1","proba":1.0}],"strategy":"HASH_BASED"}"#).unwrap();
+        let m: Routing = serde_json::from_str(
+            r#"{"entries":[{"generation":"v1","proba":1.0}],"strategy":"HASH_BASED"}"#,
+        )
+        .unwrap();
         assert_eq!(m, mapping(Strategy::HashBased, &[("v1", 1.0)]));
-        let default_strategy: Routing = serde_json::from_str(r#"{"entries":[{"generation":"v1","proba":1}]}"#).unwrap();
+        let default_strategy: Routing =
+            serde_json::from_str(r#"{"entries":[{"generation":"v1","proba":1}]}"#).unwrap();
         assert_eq!(default_strategy, mapping(Strategy::Random, &[("v1", 1.0)]));
     }
 }

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Every engine factory compiled into this server, by manifest `kind`.
+#[allow(clippy::vec_init_then_push)] // one independent `push` line per engine
 pub fn builtin_factories() -> Vec<Arc<dyn EngineFactory>> {
-    #[allow(unused_mut)]
+    // One line per engine crate (keep this list sorted by kind).
     let mut factories: Vec<Arc<dyn EngineFactory>> = Vec::new();
-    // One line per engine crate (keep this list sorted by kind):
     factories.push(Arc::new(plinth_engine_lookup::LookupFactory));
     factories
 }
@@ -25,7 +25,9 @@ pub struct EngineRegistry {
 impl EngineRegistry {
     /// A registry of the given factories; a later factory of the same kind replaces an earlier one.
     pub fn new(factories: Vec<Arc<dyn EngineFactory>>) -> Self {
-        EngineRegistry { by_kind: factories.into_iter().map(|f| (f.kind(), f)).collect() }
+        EngineRegistry {
+            by_kind: factories.into_iter().map(|f| (f.kind(), f)).collect(),
+        }
     }
 
     /// The factory for `kind`.

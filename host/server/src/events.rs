@@ -3,7 +3,7 @@
 //! blocks or fails a request: when a channel is full the event is dropped and counted.
 
 use crate::runtime::Host;
-use crate::store::{now_millis, AuditRow, Store};
+use crate::store::{AuditRow, Store, now_millis};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -31,13 +31,20 @@ impl EventBus {
     pub fn start(store: Store) -> EventBus {
         let (tx, rx) = mpsc::channel(CAPACITY);
         tokio::spawn(audit_writer(store, rx));
-        EventBus { audit: tx, subscribers: RwLock::new(Vec::new()), dropped: AtomicU64::new(0) }
+        EventBus {
+            audit: tx,
+            subscribers: RwLock::new(Vec::new()),
+            dropped: AtomicU64::new(0),
+        }
     }
 
     /// A new subscription receiving every event from now on.
     pub fn subscribe(&self) -> mpsc::Receiver<Arc<CallEvent>> {
         let (tx, rx) = mpsc::channel(CAPACITY);
-        self.subscribers.write().unwrap_or_else(|e| e.into_inner()).push(tx);
+        self.subscribers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
         rx
     }
 
@@ -113,7 +120,13 @@ fn log_and_take(event: &CallEvent) -> AuditRow {
 
 impl Host {
     /// Records an admin action in the audit trail.
-    pub fn audit_admin(&self, service: Option<&str>, generation: Option<&str>, action: &str, detail: Option<String>) {
+    pub fn audit_admin(
+        &self,
+        service: Option<&str>,
+        generation: Option<&str>,
+        action: &str,
+        detail: Option<String>,
+    ) {
         self.events.publish(CallEvent {
             record: AuditRow {
                 at: now_millis(),

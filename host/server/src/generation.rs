@@ -4,7 +4,7 @@
 //! before it. Loading is all or nothing: the first failure aborts it with an error naming the
 //! manifest field, and nothing of the generation is kept.
 
-use crate::bundle::{Manifest, MANIFEST_FILE};
+use crate::bundle::{MANIFEST_FILE, Manifest};
 use crate::engines::EngineRegistry;
 use plinth_engine_api::{Action, Endpoint, LoadContext, ServerResources};
 use std::collections::HashMap;
@@ -82,9 +82,12 @@ pub async fn load(
     let mut siblings: HashMap<String, Arc<dyn Endpoint>> = HashMap::new();
     for (index, section) in manifest.endpoints.iter().enumerate() {
         let at = format!("{MANIFEST_FILE}: endpoint[{index}] \"{}\"", section.id);
-        let factory = registry
-            .get(&section.kind)
-            .ok_or_else(|| format!("{at}.kind: this server has no engine for \"{}\"", section.kind))?;
+        let factory = registry.get(&section.kind).ok_or_else(|| {
+            format!(
+                "{at}.kind: this server has no engine for \"{}\"",
+                section.kind
+            )
+        })?;
         let ctx = LoadContext {
             service_id: service_id.clone(),
             generation: generation.to_owned(),
@@ -107,8 +110,17 @@ pub async fn load(
             handle,
             slots: Arc::new(Semaphore::new(max_concurrency)),
             max_concurrency,
-            queue_timeout: section.queue_timeout_ms.map(Duration::from_millis).unwrap_or(admission.queue_timeout),
+            queue_timeout: section
+                .queue_timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(admission.queue_timeout),
         });
     }
-    Ok(Generation { service_id, id: generation.to_owned(), manifest, endpoints, root })
+    Ok(Generation {
+        service_id,
+        id: generation.to_owned(),
+        manifest,
+        endpoints,
+        root,
+    })
 }

@@ -42,15 +42,28 @@ impl Server {
         let listen = config.listen.clone();
         let engines = engines::EngineRegistry::new(engines::builtin_factories());
         let (host, new_admin_key) = Host::start(config, engines).await?;
-        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        Ok(Server { host, addr, new_admin_key, listener })
+        Ok(Server {
+            host,
+            addr,
+            new_admin_key,
+            listener,
+        })
     }
 
     /// Serves until `shutdown` completes, then lets calls in flight finish.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let app = tower::util::MapRequestLayer::new(http::normalize_path).layer(http::router(self.host.clone()));
-        axum::serve(self.listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = tower::util::MapRequestLayer::new(http::normalize_path)
+            .layer(http::router(self.host.clone()));
+        axum::serve(self.listener, app.into_make_service())
+            .with_graceful_shutdown(shutdown)
+            .await?;
         Ok(())
     }
 }

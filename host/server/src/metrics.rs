@@ -1,14 +1,17 @@
 //! Request counters and latency histograms per service and endpoint, exported as JSON for the
 //! admin API and as Prometheus text at `/metrics`.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Upper bounds of the latency buckets, microseconds.
-const BUCKETS_US: [u64; 14] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000];
+const BUCKETS_US: [u64; 14] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000, 5_000_000,
+];
 
 /// Counters of one endpoint.
 #[derive(Default)]
@@ -29,7 +32,10 @@ impl EndpointMetrics {
             self.server_errors.fetch_add(1, Ordering::Relaxed);
         }
         self.total_us.fetch_add(duration_us, Ordering::Relaxed);
-        let slot = BUCKETS_US.iter().position(|&b| duration_us <= b).unwrap_or(BUCKETS_US.len());
+        let slot = BUCKETS_US
+            .iter()
+            .position(|&b| duration_us <= b)
+            .unwrap_or(BUCKETS_US.len());
         self.buckets[slot].fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -44,16 +50,33 @@ impl Metrics {
     /// Records one call.
     pub fn record(&self, service: &str, endpoint: &str, status: u16, duration_us: u64) {
         let key = (service.to_owned(), endpoint.to_owned());
-        let existing = self.by_endpoint.read().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let existing = self
+            .by_endpoint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
         let entry = match existing {
             Some(entry) => entry,
-            None => self.by_endpoint.write().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone(),
+            None => self
+                .by_endpoint
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(key)
+                .or_default()
+                .clone(),
         };
         entry.record(status, duration_us);
     }
 
     fn snapshot(&self) -> Vec<((String, String), Arc<EndpointMetrics>)> {
-        let mut all: Vec<_> = self.by_endpoint.read().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut all: Vec<_> = self
+            .by_endpoint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
     }
@@ -72,7 +95,7 @@ impl Metrics {
                     "calls": calls,
                     "clientErrors": m.client_errors.load(Ordering::Relaxed),
                     "serverErrors": m.server_errors.load(Ordering::Relaxed),
-                    "meanDurationUs": if calls == 0 { 0 } else { total / calls },
+                    "meanDurationUs": total.checked_div(calls).unwrap_or(0),
                 })
             })
             .collect();
@@ -83,17 +106,39 @@ impl Metrics {
     pub fn to_prometheus(&self, extra: &[(&str, &str, u64)]) -> String {
         let mut out = String::new();
         let all = self.snapshot();
-        let _ = writeln!(out, "# HELP plinth_calls_total User-API calls by service, endpoint and outcome.");
+        let _ = writeln!(
+            out,
+            "# HELP plinth_calls_total User-API calls by service, endpoint and outcome."
+        );
         let _ = writeln!(out, "# TYPE plinth_calls_total counter");
         for ((s, e), m) in &all {
             let calls = m.calls.load(Ordering::Relaxed);
             let ce = m.client_errors.load(Ordering::Relaxed);
             let se = m.server_errors.load(Ordering::Relaxed);
-            let _ = writeln!(out, "plinth_calls_total{{service=\"{}\",endpoint=\"{}\",outcome=\"ok\"}} {}", esc(s), esc(e), calls - ce - se);
-            let _ = writeln!(out, "plinth_calls_total{{service=\"{}\",endpoint=\"{}\",outcome=\"client_error\"}} {ce}", esc(s), esc(e));
-            let _ = writeln!(out, "plinth_calls_total{{service=\"{}\",endpoint=\"{}\",outcome=\"server_error\"}} {se}", esc(s), esc(e));
+            let _ = writeln!(
+                out,
+                "plinth_calls_total{{service=\"{}\",endpoint=\"{}\",outcome=\"ok\"}} {}",
+                esc(s),
+                esc(e),
+                calls - ce - se
+            );
+            let _ = writeln!(
+                out,
+                "plinth_calls_total{{service=\"{}\",endpoint=\"{}\",outcome=\"client_error\"}} {ce}",
+                esc(s),
+                esc(e)
+            );
+            let _ = writeln!(
+                out,
+                "plinth_calls_total{{service=\"{}\",endpoint=\"{}\",outcome=\"server_error\"}} {se}",
+                esc(s),
+                esc(e)
+            );
         }
-        let _ = writeln!(out, "# HELP plinth_call_duration_seconds User-API call latency.");
+        let _ = writeln!(
+            out,
+            "# HELP plinth_call_duration_seconds User-API call latency."
+        );
         let _ = writeln!(out, "# TYPE plinth_call_duration_seconds histogram");
         for ((s, e), m) in &all {
             let mut cumulative = 0;
@@ -108,9 +153,25 @@ impl Metrics {
                 );
             }
             cumulative += m.buckets[BUCKETS_US.len()].load(Ordering::Relaxed);
-            let _ = writeln!(out, "plinth_call_duration_seconds_bucket{{service=\"{}\",endpoint=\"{}\",le=\"+Inf\"}} {cumulative}", esc(s), esc(e));
-            let _ = writeln!(out, "plinth_call_duration_seconds_sum{{service=\"{}\",endpoint=\"{}\"}} {}", esc(s), esc(e), m.total_us.load(Ordering::Relaxed) as f64 / 1e6);
-            let _ = writeln!(out, "plinth_call_duration_seconds_count{{service=\"{}\",endpoint=\"{}\"}} {cumulative}", esc(s), esc(e));
+            let _ = writeln!(
+                out,
+                "plinth_call_duration_seconds_bucket{{service=\"{}\",endpoint=\"{}\",le=\"+Inf\"}} {cumulative}",
+                esc(s),
+                esc(e)
+            );
+            let _ = writeln!(
+                out,
+                "plinth_call_duration_seconds_sum{{service=\"{}\",endpoint=\"{}\"}} {}",
+                esc(s),
+                esc(e),
+                m.total_us.load(Ordering::Relaxed) as f64 / 1e6
+            );
+            let _ = writeln!(
+                out,
+                "plinth_call_duration_seconds_count{{service=\"{}\",endpoint=\"{}\"}} {cumulative}",
+                esc(s),
+                esc(e)
+            );
         }
         for (name, help, value) in extra {
             let _ = writeln!(out, "# HELP {name} {help}");
@@ -122,7 +183,10 @@ impl Metrics {
 }
 
 fn esc(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

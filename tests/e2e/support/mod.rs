@@ -34,12 +34,16 @@ pub struct Answer {
 impl Answer {
     /// The body as JSON (panics with the body when it is not JSON).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
     }
 
     /// `errorType` of an error body.
     pub fn error_type(&self) -> String {
-        self.json()["errorType"].as_str().unwrap_or_default().to_owned()
+        self.json()["errorType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -74,7 +78,9 @@ impl Plinth {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         if options.examples {
-            command.arg("--examples-dir").arg(repo_root().join("examples"));
+            command
+                .arg("--examples-dir")
+                .arg(repo_root().join("examples"));
         } else {
             command.arg("--no-examples");
         }
@@ -104,7 +110,12 @@ impl Plinth {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Plinth { child, base, data_dir: data_dir.to_owned(), agent }
+        Plinth {
+            child,
+            base,
+            data_dir: data_dir.to_owned(),
+            agent,
+        }
     }
 
     /// Stops the server (SIGKILL: a restart test must survive the harshest stop).
@@ -118,7 +129,14 @@ impl Plinth {
     }
 
     /// A request with optional Authorization header and raw body.
-    pub fn call(&self, method: &str, path: &str, authorization: Option<&str>, body: Option<&[u8]>, content_type: Option<&str>) -> Answer {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<&[u8]>,
+        content_type: Option<&str>,
+    ) -> Answer {
         let mut builder = http::Request::builder().method(method).uri(self.url(path));
         if let Some(a) = authorization {
             builder = builder.header("Authorization", a);
@@ -134,7 +152,11 @@ impl Plinth {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.into_body().read_to_string().unwrap_or_default();
-        Answer { status, headers, text }
+        Answer {
+            status,
+            headers,
+            text,
+        }
     }
 
     /// GET without credentials.
@@ -149,22 +171,46 @@ impl Plinth {
 
     /// Admin GET.
     pub fn admin_get(&self, path: &str) -> Answer {
-        self.call("GET", &format!("/admin/api/{path}"), Some(&basic(ADMIN_KEY)), None, None)
+        self.call(
+            "GET",
+            &format!("/admin/api/{path}"),
+            Some(&basic(ADMIN_KEY)),
+            None,
+            None,
+        )
     }
 
     /// Admin POST with a JSON body.
     pub fn admin_post(&self, path: &str, body: &Value) -> Answer {
-        self.call("POST", &format!("/admin/api/{path}"), Some(&basic(ADMIN_KEY)), Some(body.to_string().as_bytes()), None)
+        self.call(
+            "POST",
+            &format!("/admin/api/{path}"),
+            Some(&basic(ADMIN_KEY)),
+            Some(body.to_string().as_bytes()),
+            None,
+        )
     }
 
     /// Admin DELETE.
     pub fn admin_delete(&self, path: &str) -> Answer {
-        self.call("DELETE", &format!("/admin/api/{path}"), Some(&basic(ADMIN_KEY)), None, None)
+        self.call(
+            "DELETE",
+            &format!("/admin/api/{path}"),
+            Some(&basic(ADMIN_KEY)),
+            None,
+            None,
+        )
     }
 
     /// Uploads a bundle archive (bytes) to `/admin/api/deploy`.
     pub fn upload(&self, archive: &[u8], query: &str) -> Answer {
-        self.call("POST", &format!("/admin/api/deploy?{query}"), Some(&basic(ADMIN_KEY)), Some(archive), Some("application/octet-stream"))
+        self.call(
+            "POST",
+            &format!("/admin/api/deploy?{query}"),
+            Some(&basic(ADMIN_KEY)),
+            Some(archive),
+            Some("application/octet-stream"),
+        )
     }
 
     /// Packs and uploads a bundle directory, activating it; panics unless it deploys.
@@ -176,7 +222,10 @@ impl Plinth {
 
     /// `POST .../lookup` for one id; returns the answer.
     pub fn lookup(&self, service: &str, id: i64) -> Answer {
-        self.post(&format!("/public/api/v1/{service}/items/lookup"), &serde_json::json!({"data": {"id": id}}))
+        self.post(
+            &format!("/public/api/v1/{service}/items/lookup"),
+            &serde_json::json!({"data": {"id": id}}),
+        )
     }
 }
 
@@ -190,12 +239,18 @@ impl Drop for Plinth {
 /// `Basic base64("KEY:")`, what the Dataiku client sends.
 pub fn basic(key: &str) -> String {
     use base64::Engine as _;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    )
 }
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Writes a lookup bundle: service `service`, endpoint `items`, key `id`, column `label`,
@@ -219,7 +274,10 @@ pub fn lookup_bundle(dir: &Path, service: &str, public: bool, rows: &[(i64, &str
 
 /// A .tar.gz of a directory's content.
 pub fn tar_gz_dir(dir: &Path) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
     builder.append_dir_all(".", dir).unwrap();
     builder.into_inner().unwrap().finish().unwrap()
 }
@@ -227,7 +285,10 @@ pub fn tar_gz_dir(dir: &Path) -> Vec<u8> {
 /// A .tar.gz with raw entry names (bypassing the tar crate's own path checks), to play a
 /// hostile archive.
 pub fn raw_tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
     for (name, data) in entries {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
@@ -244,5 +305,8 @@ pub fn raw_tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
 /// The generation that answered a user call.
 pub fn generation_of(answer: &Answer) -> String {
     assert_eq!(answer.status, 200, "{}", answer.text);
-    answer.json()["apiContext"]["serviceGeneration"].as_str().unwrap().to_owned()
+    answer.json()["apiContext"]["serviceGeneration"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

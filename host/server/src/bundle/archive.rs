@@ -20,7 +20,10 @@ pub struct UnpackLimits {
 
 impl Default for UnpackLimits {
     fn default() -> Self {
-        UnpackLimits { max_total_bytes: 4 << 30, max_entries: 100_000 }
+        UnpackLimits {
+            max_total_bytes: 4 << 30,
+            max_entries: 100_000,
+        }
     }
 }
 
@@ -75,12 +78,16 @@ pub fn unpack(archive: &Path, dest: &Path, limits: UnpackLimits) -> Result<(), U
     let mut head = [0u8; 512];
     let n = read_up_to(&mut fs::File::open(archive)?, &mut head)?;
     match detect_format(&head[..n]) {
-        Some(ArchiveFormat::TarGz) => {
-            unpack_tar(flate2::read::GzDecoder::new(fs::File::open(archive)?), dest, limits)
-        }
+        Some(ArchiveFormat::TarGz) => unpack_tar(
+            flate2::read::GzDecoder::new(fs::File::open(archive)?),
+            dest,
+            limits,
+        ),
         Some(ArchiveFormat::Tar) => unpack_tar(fs::File::open(archive)?, dest, limits),
         Some(ArchiveFormat::Zip) => unpack_zip(archive, dest, limits),
-        None => Err(UnpackError::Format("expected a .tar.gz, .tgz, .tar or .zip archive".into())),
+        None => Err(UnpackError::Format(
+            "expected a .tar.gz, .tgz, .tar or .zip archive".into(),
+        )),
     }
 }
 
@@ -97,14 +104,19 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Checks that an archive path is relative and has no `..`; returns it normalised.
 fn safe_relative(entry: &str) -> Result<PathBuf, UnpackError> {
-    let unsafe_entry = |reason: &str| UnpackError::Unsafe { entry: entry.to_owned(), reason: reason.to_owned() };
+    let unsafe_entry = |reason: &str| UnpackError::Unsafe {
+        entry: entry.to_owned(),
+        reason: reason.to_owned(),
+    };
     let mut out = PathBuf::new();
     for component in Path::new(entry).components() {
         match component {
             Component::Normal(part) => out.push(part),
             Component::CurDir => {}
             Component::ParentDir => return Err(unsafe_entry("'..' components are not allowed")),
-            Component::RootDir | Component::Prefix(_) => return Err(unsafe_entry("absolute paths are not allowed")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_entry("absolute paths are not allowed"));
+            }
         }
     }
     Ok(out)
@@ -113,22 +125,37 @@ fn safe_relative(entry: &str) -> Result<PathBuf, UnpackError> {
 /// Checks that a symbolic link at `link` (relative to the bundle root) pointing to `target`
 /// stays inside the bundle.
 fn check_link_target(entry: &str, link: &Path, target: &Path) -> Result<(), UnpackError> {
-    let unsafe_entry = |reason: String| UnpackError::Unsafe { entry: entry.to_owned(), reason };
+    let unsafe_entry = |reason: String| UnpackError::Unsafe {
+        entry: entry.to_owned(),
+        reason,
+    };
     if target.is_absolute() {
-        return Err(unsafe_entry(format!("link to absolute path '{}' leaves the bundle", target.display())));
+        return Err(unsafe_entry(format!(
+            "link to absolute path '{}' leaves the bundle",
+            target.display()
+        )));
     }
-    let mut depth: Vec<&std::ffi::OsStr> = link.parent().map(|p| p.iter().collect()).unwrap_or_default();
+    let mut depth: Vec<&std::ffi::OsStr> = link
+        .parent()
+        .map(|p| p.iter().collect())
+        .unwrap_or_default();
     for component in target.components() {
         match component {
             Component::Normal(part) => depth.push(part),
             Component::CurDir => {}
             Component::ParentDir => {
                 if depth.pop().is_none() {
-                    return Err(unsafe_entry(format!("link to '{}' leaves the bundle", target.display())));
+                    return Err(unsafe_entry(format!(
+                        "link to '{}' leaves the bundle",
+                        target.display()
+                    )));
                 }
             }
             Component::RootDir | Component::Prefix(_) => {
-                return Err(unsafe_entry(format!("link to '{}' leaves the bundle", target.display())));
+                return Err(unsafe_entry(format!(
+                    "link to '{}' leaves the bundle",
+                    target.display()
+                )));
             }
         }
     }
@@ -143,13 +170,20 @@ struct Budget {
 
 impl Budget {
     fn new(limits: UnpackLimits) -> Self {
-        Budget { limits, bytes: 0, entries: 0 }
+        Budget {
+            limits,
+            bytes: 0,
+            entries: 0,
+        }
     }
 
     fn entry(&mut self) -> Result<(), UnpackError> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
-            return Err(UnpackError::TooLarge(format!("more than {} entries", self.limits.max_entries)));
+            return Err(UnpackError::TooLarge(format!(
+                "more than {} entries",
+                self.limits.max_entries
+            )));
         }
         Ok(())
     }
@@ -164,7 +198,10 @@ impl Budget {
         let written = io::copy(&mut reader.take(remaining + 1), &mut file)?;
         self.bytes += written;
         if written > remaining {
-            return Err(UnpackError::TooLarge(format!("more than {} bytes unpacked", self.limits.max_total_bytes)));
+            return Err(UnpackError::TooLarge(format!(
+                "more than {} bytes unpacked",
+                self.limits.max_total_bytes
+            )));
         }
         Ok(())
     }
@@ -173,11 +210,17 @@ impl Budget {
 fn unpack_tar(reader: impl Read, dest: &Path, limits: UnpackLimits) -> Result<(), UnpackError> {
     let mut archive = tar::Archive::new(reader);
     let mut budget = Budget::new(limits);
-    let entries = archive.entries().map_err(|e| UnpackError::Format(e.to_string()))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| UnpackError::Format(e.to_string()))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| UnpackError::Format(e.to_string()))?;
         budget.entry()?;
-        let raw = entry.path().map_err(|e| UnpackError::Format(e.to_string()))?.to_string_lossy().into_owned();
+        let raw = entry
+            .path()
+            .map_err(|e| UnpackError::Format(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
         let rel = safe_relative(&raw)?;
         let out = dest.join(&rel);
         let kind = entry.header().entry_type();
@@ -203,31 +246,50 @@ fn unpack_tar(reader: impl Read, dest: &Path, limits: UnpackLimits) -> Result<()
             let target_rel = safe_relative(&target)?;
             let source = dest.join(target_rel);
             if !source.is_file() {
-                return Err(UnpackError::Unsafe { entry: raw, reason: format!("hard link to '{target}', which is not a file of the bundle") });
+                return Err(UnpackError::Unsafe {
+                    entry: raw,
+                    reason: format!("hard link to '{target}', which is not a file of the bundle"),
+                });
             }
             if let Some(parent) = out.parent() {
                 fs::create_dir_all(parent)?;
             }
             fs::copy(&source, &out)?;
-        } else if matches!(kind, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName | tar::EntryType::GNULongLink) {
+        } else if matches!(
+            kind,
+            tar::EntryType::XGlobalHeader
+                | tar::EntryType::XHeader
+                | tar::EntryType::GNULongName
+                | tar::EntryType::GNULongLink
+        ) {
             // Metadata records, handled by the tar reader.
         } else {
-            return Err(UnpackError::Unsafe { entry: raw, reason: format!("unsupported entry type {kind:?}: only files, directories and links") });
+            return Err(UnpackError::Unsafe {
+                entry: raw,
+                reason: format!(
+                    "unsupported entry type {kind:?}: only files, directories and links"
+                ),
+            });
         }
     }
     Ok(())
 }
 
 fn unpack_zip(path: &Path, dest: &Path, limits: UnpackLimits) -> Result<(), UnpackError> {
-    let mut archive = zip::ZipArchive::new(fs::File::open(path)?).map_err(|e| UnpackError::Format(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(fs::File::open(path)?)
+        .map_err(|e| UnpackError::Format(e.to_string()))?;
     let mut budget = Budget::new(limits);
     for index in 0..archive.len() {
-        let mut file = archive.by_index(index).map_err(|e| UnpackError::Format(e.to_string()))?;
+        let mut file = archive
+            .by_index(index)
+            .map_err(|e| UnpackError::Format(e.to_string()))?;
         budget.entry()?;
         let raw = file.name().to_owned();
         let rel = safe_relative(&raw)?;
         let out = dest.join(&rel);
-        let is_symlink = file.unix_mode().is_some_and(|mode| mode & 0o170000 == 0o120000);
+        let is_symlink = file
+            .unix_mode()
+            .is_some_and(|mode| mode & 0o170000 == 0o120000);
         if file.is_dir() {
             fs::create_dir_all(&out)?;
         } else if is_symlink {
@@ -253,7 +315,10 @@ fn make_symlink(target: &Path, link: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     {
         let _ = (target, link);
-        Err(io::Error::new(io::ErrorKind::Unsupported, "symbolic links in bundles need a Unix host"))
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "symbolic links in bundles need a Unix host",
+        ))
     }
 }
 
@@ -264,7 +329,12 @@ pub fn copy_dir(src: &Path, dest: &Path, limits: UnpackLimits) -> Result<(), Unp
     copy_dir_inner(src, src, dest, &mut budget)
 }
 
-fn copy_dir_inner(root: &Path, dir: &Path, dest: &Path, budget: &mut Budget) -> Result<(), UnpackError> {
+fn copy_dir_inner(
+    root: &Path,
+    dir: &Path,
+    dest: &Path,
+    budget: &mut Budget,
+) -> Result<(), UnpackError> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         budget.entry()?;
@@ -283,7 +353,10 @@ fn copy_dir_inner(root: &Path, dir: &Path, dest: &Path, budget: &mut Budget) -> 
         } else if kind.is_file() {
             budget.write_file(&mut fs::File::open(&path)?, &out)?;
         } else {
-            return Err(UnpackError::Unsafe { entry: shown, reason: "special files are not allowed in bundles".into() });
+            return Err(UnpackError::Unsafe {
+                entry: shown,
+                reason: "special files are not allowed in bundles".into(),
+            });
         }
     }
     Ok(())
@@ -294,7 +367,10 @@ mod tests {
     use super::*;
 
     fn tar_gz(entries: &[(&str, &[u8])], links: &[(&str, &str)]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
         for (name, data) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_size(data.len() as u64);
@@ -326,19 +402,31 @@ mod tests {
 
     #[test]
     fn unpacks_plain_files_and_inner_links() {
-        let dir = unpack_bytes(&tar_gz(&[("plinth.toml", b"x"), ("data/a.csv", b"1")], &[("data/b.csv", "a.csv")])).unwrap();
+        let dir = unpack_bytes(&tar_gz(
+            &[("plinth.toml", b"x"), ("data/a.csv", b"1")],
+            &[("data/b.csv", "a.csv")],
+        ))
+        .unwrap();
         assert_eq!(fs::read(dir.path().join("out/data/b.csv")).unwrap(), b"1");
     }
 
     #[test]
     fn refuses_traversal_absolute_paths_and_escaping_links() {
-        let e = unpack_bytes(&tar_gz(&[("../evil", b"x")], &[])).unwrap_err().to_string();
+        let e = unpack_bytes(&tar_gz(&[("../evil", b"x")], &[]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'../evil'") && e.contains(".."), "{e}");
-        let e = unpack_bytes(&tar_gz(&[("/etc/evil", b"x")], &[])).unwrap_err().to_string();
+        let e = unpack_bytes(&tar_gz(&[("/etc/evil", b"x")], &[]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("absolute"), "{e}");
-        let e = unpack_bytes(&tar_gz(&[], &[("data/up", "../../etc/passwd")])).unwrap_err().to_string();
+        let e = unpack_bytes(&tar_gz(&[], &[("data/up", "../../etc/passwd")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("leaves the bundle"), "{e}");
-        let e = unpack_bytes(&tar_gz(&[], &[("abs", "/etc/passwd")])).unwrap_err().to_string();
+        let e = unpack_bytes(&tar_gz(&[], &[("abs", "/etc/passwd")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("leaves the bundle"), "{e}");
     }
 
@@ -349,10 +437,21 @@ mod tests {
         fs::write(&archive, tar_gz(&[("big", &vec![0u8; 10_000])], &[])).unwrap();
         let dest = dir.path().join("out");
         fs::create_dir(&dest).unwrap();
-        let e = unpack(&archive, &dest, UnpackLimits { max_total_bytes: 1000, max_entries: 10 }).unwrap_err();
+        let e = unpack(
+            &archive,
+            &dest,
+            UnpackLimits {
+                max_total_bytes: 1000,
+                max_entries: 10,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(e, UnpackError::TooLarge(_)), "{e}");
         fs::write(&archive, b"hello, not an archive").unwrap();
-        assert!(matches!(unpack(&archive, &dest, UnpackLimits::default()), Err(UnpackError::Format(_))));
+        assert!(matches!(
+            unpack(&archive, &dest, UnpackLimits::default()),
+            Err(UnpackError::Format(_))
+        ));
     }
 
     #[test]
@@ -369,7 +468,9 @@ mod tests {
         writer.finish().unwrap();
         let dest = dir.path().join("out");
         fs::create_dir(&dest).unwrap();
-        let e = unpack(&path, &dest, UnpackLimits::default()).unwrap_err().to_string();
+        let e = unpack(&path, &dest, UnpackLimits::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("../escape.txt"), "{e}");
         assert!(!dir.path().join("escape.txt").exists());
     }

@@ -24,7 +24,13 @@ use std::fmt;
 pub const MANIFEST_FILE: &str = "plinth.toml";
 
 /// Keys of an endpoint table that belong to the host, not to the engine.
-pub const HOST_ENDPOINT_KEYS: &[&str] = &["id", "kind", "description", "max_concurrency", "queue_timeout_ms"];
+pub const HOST_ENDPOINT_KEYS: &[&str] = &[
+    "id",
+    "kind",
+    "description",
+    "max_concurrency",
+    "queue_timeout_ms",
+];
 
 /// A validated manifest.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,7 +95,10 @@ impl fmt::Display for ManifestError {
 impl std::error::Error for ManifestError {}
 
 fn err(field: impl Into<String>, message: impl Into<String>) -> ManifestError {
-    ManifestError { field: Some(field.into()), message: message.into() }
+    ManifestError {
+        field: Some(field.into()),
+        message: message.into(),
+    }
 }
 
 /// Whether `id` is a valid service, endpoint or generation id: 1 to 64 of `[A-Za-z0-9_.-]`,
@@ -98,7 +107,9 @@ pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && !id.starts_with('.')
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 const ID_RULE: &str = "1 to 64 letters, digits, '_', '-' or '.', not starting with '.'";
@@ -107,26 +118,44 @@ impl Manifest {
     /// Parses and validates manifest text. `known_kinds` lists the endpoint kinds this server
     /// can load, for the error message of an unknown kind.
     pub fn parse(text: &str, known_kinds: &[&str]) -> Result<Manifest, ManifestError> {
-        let mut doc: toml::Table = toml::from_str(text)
-            .map_err(|e| ManifestError { field: None, message: format!("not valid TOML: {}", e.to_string().trim_end()) })?;
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| ManifestError {
+            field: None,
+            message: format!("not valid TOML: {}", e.to_string().trim_end()),
+        })?;
 
         let service_value = doc.remove("service").ok_or_else(|| {
             err("service", "missing table [service] (expected at least `[service]` with `id = \"my_service\"`)")
         })?;
-        let service: ServiceSection = service_value.try_into().map_err(|e: toml::de::Error| err("service", e.message()))?;
+        let service: ServiceSection = service_value
+            .try_into()
+            .map_err(|e: toml::de::Error| err("service", e.message()))?;
         if !is_valid_id(&service.id) {
-            return Err(err("service.id", format!("\"{}\" is not a valid id: expected {ID_RULE}", service.id)));
+            return Err(err(
+                "service.id",
+                format!("\"{}\" is not a valid id: expected {ID_RULE}", service.id),
+            ));
         }
 
         let endpoint_values = match doc.remove("endpoint") {
-            None => return Err(err("endpoint", "no [[endpoint]] table: a bundle needs at least one endpoint")),
+            None => {
+                return Err(err(
+                    "endpoint",
+                    "no [[endpoint]] table: a bundle needs at least one endpoint",
+                ));
+            }
             Some(toml::Value::Array(values)) => values,
             Some(other) => {
-                return Err(err("endpoint", format!("expected [[endpoint]] tables, found a {}", other.type_str())));
+                return Err(err(
+                    "endpoint",
+                    format!("expected [[endpoint]] tables, found a {}", other.type_str()),
+                ));
             }
         };
         if let Some(unknown) = doc.keys().next() {
-            return Err(err(unknown.clone(), "unknown top-level key: expected only [service] and [[endpoint]]"));
+            return Err(err(
+                unknown.clone(),
+                "unknown top-level key: expected only [service] and [[endpoint]]",
+            ));
         }
 
         let mut endpoints: Vec<EndpointSection> = Vec::with_capacity(endpoint_values.len());
@@ -139,48 +168,90 @@ impl Manifest {
                 .ok_or_else(|| err(format!("{at}.id"), "missing: every endpoint needs an id"))?;
             let at = format!("endpoint[{index}] \"{id}\"");
             if !is_valid_id(&id) {
-                return Err(err(format!("{at}.id"), format!("\"{id}\" is not a valid id: expected {ID_RULE}")));
+                return Err(err(
+                    format!("{at}.id"),
+                    format!("\"{id}\" is not a valid id: expected {ID_RULE}"),
+                ));
             }
             if endpoints.iter().any(|e| e.id == id) {
-                return Err(err(format!("{at}.id"), "duplicate endpoint id: ids must be unique within a service"));
+                return Err(err(
+                    format!("{at}.id"),
+                    "duplicate endpoint id: ids must be unique within a service",
+                ));
             }
             let kind = take_string(&mut table, &at, "kind")?.ok_or_else(|| {
-                err(format!("{at}.kind"), format!("missing: expected one of {}", quoted_list(known_kinds)))
+                err(
+                    format!("{at}.kind"),
+                    format!("missing: expected one of {}", quoted_list(known_kinds)),
+                )
             })?;
             if !known_kinds.contains(&kind.as_str()) {
                 return Err(err(
                     format!("{at}.kind"),
-                    format!("unknown kind \"{kind}\": this server knows {}", quoted_list(known_kinds)),
+                    format!(
+                        "unknown kind \"{kind}\": this server knows {}",
+                        quoted_list(known_kinds)
+                    ),
                 ));
             }
             let description = take_string(&mut table, &at, "description")?;
-            let max_concurrency = take_positive(&mut table, &at, "max_concurrency")?.map(|n| n as usize);
+            let max_concurrency =
+                take_positive(&mut table, &at, "max_concurrency")?.map(|n| n as usize);
             let queue_timeout_ms = take_positive(&mut table, &at, "queue_timeout_ms")?;
-            endpoints.push(EndpointSection { id, kind, description, max_concurrency, queue_timeout_ms, engine_config: table });
+            endpoints.push(EndpointSection {
+                id,
+                kind,
+                description,
+                max_concurrency,
+                queue_timeout_ms,
+                engine_config: table,
+            });
         }
 
-        Ok(Manifest { service, endpoints, text: text.to_owned() })
+        Ok(Manifest {
+            service,
+            endpoints,
+            text: text.to_owned(),
+        })
     }
 }
 
-fn take_string(table: &mut toml::Table, at: &str, key: &str) -> Result<Option<String>, ManifestError> {
+fn take_string(
+    table: &mut toml::Table,
+    at: &str,
+    key: &str,
+) -> Result<Option<String>, ManifestError> {
     match table.remove(key) {
         None => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(err(format!("{at}.{key}"), format!("expected a string, found a {}", other.type_str()))),
+        Some(other) => Err(err(
+            format!("{at}.{key}"),
+            format!("expected a string, found a {}", other.type_str()),
+        )),
     }
 }
 
-fn take_positive(table: &mut toml::Table, at: &str, key: &str) -> Result<Option<u64>, ManifestError> {
+fn take_positive(
+    table: &mut toml::Table,
+    at: &str,
+    key: &str,
+) -> Result<Option<u64>, ManifestError> {
     match table.remove(key) {
         None => Ok(None),
         Some(toml::Value::Integer(n)) if n > 0 => Ok(Some(n as u64)),
-        Some(other) => Err(err(format!("{at}.{key}"), format!("expected a positive integer, found {other}"))),
+        Some(other) => Err(err(
+            format!("{at}.{key}"),
+            format!("expected a positive integer, found {other}"),
+        )),
     }
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -209,7 +280,10 @@ mod tests {
         assert_eq!(m.service.id, "lookup_svc");
         assert!(m.service.public);
         assert_eq!(m.endpoints[0].max_concurrency, Some(4));
-        assert_eq!(m.endpoints[0].engine_config.keys().collect::<Vec<_>>(), ["dataset", "keys"]);
+        assert_eq!(
+            m.endpoints[0].engine_config.keys().collect::<Vec<_>>(),
+            ["dataset", "keys"]
+        );
     }
 
     fn error_of(text: &str) -> String {
@@ -222,8 +296,10 @@ mod tests {
             error_of("[[endpoint]]\nid='a'\nkind='lookup'"),
             "plinth.toml: service: missing table [service] (expected at least `[service]` with `id = \"my_service\"`)"
         );
-        assert!(error_of("[service]\nid='s'\nowner='x'\n[[endpoint]]\nid='a'\nkind='lookup'")
-            .starts_with("plinth.toml: service: unknown field `owner`"));
+        assert!(
+            error_of("[service]\nid='s'\nowner='x'\n[[endpoint]]\nid='a'\nkind='lookup'")
+                .starts_with("plinth.toml: service: unknown field `owner`")
+        );
         assert_eq!(
             error_of("[service]\nid='s'\n[[endpoint]]\nid='a'\nkind='python'"),
             "plinth.toml: endpoint[0] \"a\".kind: unknown kind \"python\": this server knows \"lookup\", \"sql-query\""
@@ -233,16 +309,24 @@ mod tests {
             "plinth.toml: endpoint[0].id: missing: every endpoint needs an id"
         );
         assert_eq!(
-            error_of("[service]\nid='s'\n[[endpoint]]\nid='a'\nkind='lookup'\n[[endpoint]]\nid='a'\nkind='lookup'"),
+            error_of(
+                "[service]\nid='s'\n[[endpoint]]\nid='a'\nkind='lookup'\n[[endpoint]]\nid='a'\nkind='lookup'"
+            ),
             "plinth.toml: endpoint[1] \"a\".id: duplicate endpoint id: ids must be unique within a service"
         );
         assert_eq!(
             error_of("[service]\nid='s'\n[[endpoint]]\nid='a'\nkind='lookup'\nmax_concurrency=0"),
             "plinth.toml: endpoint[0] \"a\".max_concurrency: expected a positive integer, found 0"
         );
-        assert!(error_of("[service]\nid='../x'\n[[endpoint]]\nid='a'\nkind='lookup'").contains("service.id"));
+        assert!(
+            error_of("[service]\nid='../x'\n[[endpoint]]\nid='a'\nkind='lookup'")
+                .contains("service.id")
+        );
         assert!(error_of("[service\nid=").starts_with("plinth.toml: not valid TOML"));
-        assert_eq!(error_of("[service]\nid='s'"), "plinth.toml: endpoint: no [[endpoint]] table: a bundle needs at least one endpoint");
+        assert_eq!(
+            error_of("[service]\nid='s'"),
+            "plinth.toml: endpoint: no [[endpoint]] table: a bundle needs at least one endpoint"
+        );
     }
 
     #[test]

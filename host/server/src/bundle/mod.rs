@@ -8,7 +8,7 @@ pub mod archive;
 pub mod manifest;
 
 pub use archive::{UnpackError, UnpackLimits};
-pub use manifest::{is_valid_id, EndpointSection, Manifest, ManifestError, MANIFEST_FILE};
+pub use manifest::{EndpointSection, MANIFEST_FILE, Manifest, ManifestError, is_valid_id};
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -26,7 +26,11 @@ pub enum BundleSource {
 impl BundleSource {
     /// A directory or an archive, depending on what `path` is.
     pub fn from_path(path: &Path) -> BundleSource {
-        if path.is_dir() { BundleSource::Directory(path.to_owned()) } else { BundleSource::Archive(path.to_owned()) }
+        if path.is_dir() {
+            BundleSource::Directory(path.to_owned())
+        } else {
+            BundleSource::Archive(path.to_owned())
+        }
     }
 }
 
@@ -70,16 +74,25 @@ pub fn stage(
     limits: UnpackLimits,
 ) -> Result<StagedBundle, BundleError> {
     fs::create_dir_all(staging_parent).map_err(UnpackError::Io)?;
-    let staging = tempfile::Builder::new().prefix("stage-").tempdir_in(staging_parent).map_err(UnpackError::Io)?;
+    let staging = tempfile::Builder::new()
+        .prefix("stage-")
+        .tempdir_in(staging_parent)
+        .map_err(UnpackError::Io)?;
     let dest = staging.path().join("bundle");
     fs::create_dir(&dest).map_err(UnpackError::Io)?;
     match source {
         BundleSource::Directory(dir) => {
-            fs::metadata(dir).map_err(|error| BundleError::Source { path: dir.display().to_string(), error })?;
+            fs::metadata(dir).map_err(|error| BundleError::Source {
+                path: dir.display().to_string(),
+                error,
+            })?;
             archive::copy_dir(dir, &dest, limits)?;
         }
         BundleSource::Archive(file) => {
-            fs::metadata(file).map_err(|error| BundleError::Source { path: file.display().to_string(), error })?;
+            fs::metadata(file).map_err(|error| BundleError::Source {
+                path: file.display().to_string(),
+                error,
+            })?;
             archive::unpack(file, &dest, limits)?;
         }
     }
@@ -90,7 +103,12 @@ pub fn stage(
     })?;
     let manifest = Manifest::parse(&text, known_kinds)?;
     let sha256 = digest(&root).map_err(UnpackError::Io)?;
-    Ok(StagedBundle { staging, root, manifest, sha256 })
+    Ok(StagedBundle {
+        staging,
+        root,
+        manifest,
+        sha256,
+    })
 }
 
 /// The directory holding `plinth.toml`: the top, or the single directory an archive of a
@@ -99,7 +117,9 @@ fn find_root(top: &Path) -> Result<PathBuf, ManifestError> {
     if top.join(MANIFEST_FILE).is_file() {
         return Ok(top.to_owned());
     }
-    let entries: Vec<_> = fs::read_dir(top).map(|it| it.filter_map(Result::ok).collect()).unwrap_or_default();
+    let entries: Vec<_> = fs::read_dir(top)
+        .map(|it| it.filter_map(Result::ok).collect())
+        .unwrap_or_default();
     if let [only] = entries.as_slice()
         && only.file_type().is_ok_and(|t| t.is_dir())
         && only.path().join(MANIFEST_FILE).is_file()
@@ -155,7 +175,13 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<(
         if kind.is_dir() {
             collect(root, &entry.path(), out)?;
         } else {
-            out.push(entry.path().strip_prefix(root).unwrap_or(&entry.path()).to_owned());
+            out.push(
+                entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(&entry.path())
+                    .to_owned(),
+            );
         }
     }
     Ok(())

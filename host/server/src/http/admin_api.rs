@@ -5,12 +5,12 @@ use super::body::{parse_object, read_limited};
 use super::error::HttpError;
 use crate::bundle::BundleSource;
 use crate::dispatch::{MappingEntry, Routing, Strategy};
-use crate::runtime::{DeployRequest, Host, ServiceRuntime};
 use crate::runtime::NewKey;
+use crate::runtime::{DeployRequest, Host, ServiceRuntime};
 use crate::store::{KeyRow, KeyScope};
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use plinth_engine_api::ApiError;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
@@ -29,19 +29,43 @@ type Answer = Result<Json<Value>, HttpError>;
 pub fn routes(host: Arc<Host>) -> Router<Arc<Host>> {
     Router::new()
         .route("/services", get(list_services).post(create_service))
-        .route("/services/{id}", get(describe_service).delete(delete_service))
+        .route(
+            "/services/{id}",
+            get(describe_service).delete(delete_service),
+        )
         .route("/services/{id}/actions/enable", post(enable))
         .route("/services/{id}/actions/disable", post(disable))
-        .route("/services/{id}/actions/switchToNewest", post(switch_to_newest))
-        .route("/services/{id}/actions/switchTo/{generation}", post(switch_to))
+        .route(
+            "/services/{id}/actions/switchToNewest",
+            post(switch_to_newest),
+        )
+        .route(
+            "/services/{id}/actions/switchTo/{generation}",
+            post(switch_to),
+        )
         .route("/services/{id}/actions/setMapping", post(set_mapping))
         .route("/services/{id}/mapping", get(get_mapping))
         .route("/services/{id}/generations", get(list_generations))
-        .route("/services/{id}/generations/actions/importFromArchive", post(import_from_archive))
-        .route("/services/{id}/generations/actions/upload", post(upload_into_service))
-        .route("/services/{id}/generations/{generation}", get(describe_generation))
-        .route("/services/{id}/generations/{generation}/preload", post(preload))
-        .route("/services/{id}/keys", get(list_service_keys).post(create_service_key))
+        .route(
+            "/services/{id}/generations/actions/importFromArchive",
+            post(import_from_archive),
+        )
+        .route(
+            "/services/{id}/generations/actions/upload",
+            post(upload_into_service),
+        )
+        .route(
+            "/services/{id}/generations/{generation}",
+            get(describe_generation),
+        )
+        .route(
+            "/services/{id}/generations/{generation}/preload",
+            post(preload),
+        )
+        .route(
+            "/services/{id}/keys",
+            get(list_service_keys).post(create_service_key),
+        )
         .route("/services/{id}/keys/{key}", delete(delete_service_key))
         .route("/services/{id}/audit", get(service_audit))
         .route("/services-clean-unused", delete(clean_unused))
@@ -56,7 +80,10 @@ pub fn routes(host: Arc<Host>) -> Router<Arc<Host>> {
 }
 
 async fn require_admin(State(host): State<Arc<Host>>, request: Request, next: Next) -> Response {
-    let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     match host.keys.authorize_admin(authorization) {
         Ok(_) => next.run(request).await,
         Err(e) => HttpError(e).into_response(),
@@ -71,7 +98,11 @@ fn ok(value: Value) -> Answer {
 
 fn service_summary(service: &ServiceRuntime) -> Value {
     let state = service.state();
-    let (strategy, entries) = state.routing.as_ref().map(Routing::as_mapping).unwrap_or((Strategy::Random, Vec::new()));
+    let (strategy, entries) = state
+        .routing
+        .as_ref()
+        .map(Routing::as_mapping)
+        .unwrap_or((Strategy::Random, Vec::new()));
     json!({
         "id": service.id,
         "serviceId": service.id,
@@ -84,7 +115,9 @@ fn service_summary(service: &ServiceRuntime) -> Value {
 }
 
 async fn list_services(State(host): State<Arc<Host>>) -> Answer {
-    ok(Value::Array(host.services().iter().map(|s| service_summary(s)).collect()))
+    ok(Value::Array(
+        host.services().iter().map(|s| service_summary(s)).collect(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -94,7 +127,8 @@ struct CreateService {
 }
 
 async fn create_service(State(host): State<Arc<Host>>, headers: HeaderMap, body: Body) -> Answer {
-    let request: CreateService = json_body(&host, &headers, body, "{\"serviceId\": \"my_service\"}").await?;
+    let request: CreateService =
+        json_body(&host, &headers, body, "{\"serviceId\": \"my_service\"}").await?;
     host.create_service(&request.service_id).await?;
     ok(json!({"serviceId": request.service_id, "created": true}))
 }
@@ -119,7 +153,12 @@ async fn describe_service(State(host): State<Arc<Host>>, Path(id): Path<String>)
     }
     let primary = active
         .iter()
-        .max_by(|a, b| a["proba"].as_f64().partial_cmp(&b["proba"].as_f64()).unwrap_or(std::cmp::Ordering::Equal))
+        .max_by(|a, b| {
+            a["proba"]
+                .as_f64()
+                .partial_cmp(&b["proba"].as_f64())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
         .and_then(|g| g.get("endpoints").cloned())
         .unwrap_or(Value::Array(Vec::new()));
     summary["endpoints"] = primary;
@@ -171,8 +210,12 @@ async fn switch_to_newest(State(host): State<Arc<Host>>, Path(id): Path<String>)
     ok(json!({"serviceId": id, "generation": generation}))
 }
 
-async fn switch_to(State(host): State<Arc<Host>>, Path((id, generation)): Path<(String, String)>) -> Answer {
-    host.set_routing(&id, Routing::single(&generation), false).await?;
+async fn switch_to(
+    State(host): State<Arc<Host>>,
+    Path((id, generation)): Path<(String, String)>,
+) -> Answer {
+    host.set_routing(&id, Routing::single(&generation), false)
+        .await?;
     ok(json!({"serviceId": id, "generation": generation}))
 }
 
@@ -183,7 +226,12 @@ struct MappingBody {
     strategy: Option<Strategy>,
 }
 
-async fn set_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn set_mapping(
+    State(host): State<Arc<Host>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
     let mapping: MappingBody = json_body(
         &host,
         &headers,
@@ -191,7 +239,10 @@ async fn set_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>, head
         "{\"entries\": [{\"generation\": \"v1\", \"proba\": 0.9}, {\"generation\": \"v2\", \"proba\": 0.1}], \"strategy\": \"RANDOM\" | \"HASH_BASED\"}",
     )
     .await?;
-    let routing = Routing::Mapping { strategy: mapping.strategy.unwrap_or_default(), entries: mapping.entries };
+    let routing = Routing::Mapping {
+        strategy: mapping.strategy.unwrap_or_default(),
+        entries: mapping.entries,
+    };
     host.set_routing(&id, routing.clone(), true).await?;
     ok(json!({"serviceId": id, "mapping": routing}))
 }
@@ -199,7 +250,11 @@ async fn set_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>, head
 async fn get_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     let service = host.service_or_404(&id)?;
     let state = service.state();
-    let (strategy, entries) = state.routing.as_ref().map(Routing::as_mapping).unwrap_or((Strategy::Random, Vec::new()));
+    let (strategy, entries) = state
+        .routing
+        .as_ref()
+        .map(Routing::as_mapping)
+        .unwrap_or((Strategy::Random, Vec::new()));
     ok(json!({"strategy": strategy, "entries": entries}))
 }
 
@@ -208,7 +263,11 @@ async fn get_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>) -> A
 async fn list_generations(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     let service = host.service_or_404(&id)?;
     let state = service.state();
-    let routed: Vec<&str> = state.routing.as_ref().map(Routing::generations).unwrap_or_default();
+    let routed: Vec<&str> = state
+        .routing
+        .as_ref()
+        .map(Routing::generations)
+        .unwrap_or_default();
     let generations: Vec<Value> = state
         .generations
         .iter()
@@ -227,7 +286,10 @@ async fn list_generations(State(host): State<Arc<Host>>, Path(id): Path<String>)
     ok(json!({"serviceId": id, "generations": generations}))
 }
 
-async fn describe_generation(State(host): State<Arc<Host>>, Path((id, generation)): Path<(String, String)>) -> Answer {
+async fn describe_generation(
+    State(host): State<Arc<Host>>,
+    Path((id, generation)): Path<(String, String)>,
+) -> Answer {
     let service = host.service_or_404(&id)?;
     let row = service
         .state()
@@ -248,7 +310,10 @@ async fn describe_generation(State(host): State<Arc<Host>>, Path((id, generation
     }))
 }
 
-async fn preload(State(host): State<Arc<Host>>, Path((id, generation)): Path<(String, String)>) -> Answer {
+async fn preload(
+    State(host): State<Arc<Host>>,
+    Path((id, generation)): Path<(String, String)>,
+) -> Answer {
     host.preload(&id, &generation).await?;
     ok(json!({"serviceId": id, "generation": generation, "loaded": true}))
 }
@@ -265,16 +330,28 @@ struct ImportOptions {
     create_service: bool,
 }
 
-async fn import_from_archive(State(host): State<Arc<Host>>, Path(id): Path<String>, Query(options): Query<ImportOptions>) -> Answer {
+async fn import_from_archive(
+    State(host): State<Arc<Host>>,
+    Path(id): Path<String>,
+    Query(options): Query<ImportOptions>,
+) -> Answer {
     let path = options.file_path.clone().ok_or_else(|| {
         ApiError::bad_request("missing query parameter filePath: the path of a bundle archive or directory on this server")
     })?;
     let path = std::path::PathBuf::from(path);
     if !path.is_absolute() {
-        return Err(ApiError::bad_request(format!("filePath must be absolute, got \"{}\"", path.display())).into());
+        return Err(ApiError::bad_request(format!(
+            "filePath must be absolute, got \"{}\"",
+            path.display()
+        ))
+        .into());
     }
     if !path.exists() {
-        return Err(ApiError::not_found("FileNotFound", format!("no file or directory {} on this server", path.display())).into());
+        return Err(ApiError::not_found(
+            "FileNotFound",
+            format!("no file or directory {} on this server", path.display()),
+        )
+        .into());
     }
     let outcome = host
         .deploy(DeployRequest {
@@ -298,13 +375,26 @@ async fn upload_into_service(
     upload(host, Some(id), options, headers, body).await
 }
 
-async fn upload_deploy(State(host): State<Arc<Host>>, Query(options): Query<ImportOptions>, headers: HeaderMap, body: Body) -> Answer {
+async fn upload_deploy(
+    State(host): State<Arc<Host>>,
+    Query(options): Query<ImportOptions>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
     upload(host, None, options, headers, body).await
 }
 
 /// Streams the request body (a bundle archive) to a temporary file, then deploys it.
-async fn upload(host: Arc<Host>, service_id: Option<String>, options: ImportOptions, headers: HeaderMap, body: Body) -> Answer {
-    if let Some(kind) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+async fn upload(
+    host: Arc<Host>,
+    service_id: Option<String>,
+    options: ImportOptions,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    if let Some(kind) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
         && (kind.starts_with("multipart/") || kind.starts_with("application/x-www-form-urlencoded"))
     {
         return Err(ApiError::new(415, "UnsupportedMediaType", format!(
@@ -314,22 +404,37 @@ async fn upload(host: Arc<Host>, service_id: Option<String>, options: ImportOpti
     }
     let limit = host.config.max_upload_bytes;
     let staging = host.config.data_dir.join("staging");
-    tokio::fs::create_dir_all(&staging).await.map_err(io_error)?;
-    let file = tempfile::Builder::new().prefix("upload-").tempfile_in(&staging).map_err(io_error)?;
-    let mut out = tokio::fs::File::create(file.path()).await.map_err(io_error)?;
+    tokio::fs::create_dir_all(&staging)
+        .await
+        .map_err(io_error)?;
+    let file = tempfile::Builder::new()
+        .prefix("upload-")
+        .tempfile_in(&staging)
+        .map_err(io_error)?;
+    let mut out = tokio::fs::File::create(file.path())
+        .await
+        .map_err(io_error)?;
     let mut stream = body.into_data_stream();
     let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request(format!("upload interrupted: {e}")))?;
         received += chunk.len() as u64;
         if received > limit {
-            return Err(ApiError::new(413, "PayloadTooLarge", format!("bundle larger than the {limit} bytes this server accepts")).into());
+            return Err(ApiError::new(
+                413,
+                "PayloadTooLarge",
+                format!("bundle larger than the {limit} bytes this server accepts"),
+            )
+            .into());
         }
         out.write_all(&chunk).await.map_err(io_error)?;
     }
     out.flush().await.map_err(io_error)?;
     if received == 0 {
-        return Err(ApiError::bad_request("empty upload: send a bundle archive (.tar.gz or .zip) as the request body").into());
+        return Err(ApiError::bad_request(
+            "empty upload: send a bundle archive (.tar.gz or .zip) as the request body",
+        )
+        .into());
     }
     let outcome = host
         .deploy(DeployRequest {
@@ -349,7 +454,10 @@ fn io_error(e: std::io::Error) -> ApiError {
 
 async fn clean_unused(State(host): State<Arc<Host>>) -> Answer {
     let (services, generations) = host.clean_unused().await?;
-    let generations: Vec<Value> = generations.into_iter().map(|(s, g)| json!({"serviceId": s, "generation": g})).collect();
+    let generations: Vec<Value> = generations
+        .into_iter()
+        .map(|(s, g)| json!({"serviceId": s, "generation": g}))
+        .collect();
     ok(json!({"deletedServices": services, "deletedGenerations": generations}))
 }
 
@@ -375,12 +483,27 @@ fn key_json(row: &KeyRow, secret: Option<&str>) -> Value {
 }
 
 async fn list_admin_keys(State(host): State<Arc<Host>>) -> Answer {
-    let rows = host.store.list_keys().await.map_err(crate::runtime::store_error)?;
-    ok(Value::Array(rows.iter().filter(|r| r.scope == KeyScope::Admin).map(|r| key_json(r, None)).collect()))
+    let rows = host
+        .store
+        .list_keys()
+        .await
+        .map_err(crate::runtime::store_error)?;
+    ok(Value::Array(
+        rows.iter()
+            .filter(|r| r.scope == KeyScope::Admin)
+            .map(|r| key_json(r, None))
+            .collect(),
+    ))
 }
 
 async fn create_admin_key(State(host): State<Arc<Host>>, headers: HeaderMap, body: Body) -> Answer {
-    let request: NewKey = json_body(&host, &headers, body, "{\"label\"?, \"description\"?, \"createdBy\"?, \"expiry\"?: ms since epoch}").await?;
+    let request: NewKey = json_body(
+        &host,
+        &headers,
+        body,
+        "{\"label\"?, \"description\"?, \"createdBy\"?, \"expiry\"?: ms since epoch}",
+    )
+    .await?;
     let (row, secret) = host.create_key(KeyScope::Admin, request).await?;
     ok(key_json(&row, Some(&secret)))
 }
@@ -392,18 +515,41 @@ async fn delete_admin_key(State(host): State<Arc<Host>>, Path(key): Path<String>
 
 async fn list_service_keys(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     host.service_or_404(&id)?;
-    let rows = host.store.list_keys().await.map_err(crate::runtime::store_error)?;
+    let rows = host
+        .store
+        .list_keys()
+        .await
+        .map_err(crate::runtime::store_error)?;
     let scope = KeyScope::Service(id);
-    ok(Value::Array(rows.iter().filter(|r| r.scope == scope).map(|r| key_json(r, None)).collect()))
+    ok(Value::Array(
+        rows.iter()
+            .filter(|r| r.scope == scope)
+            .map(|r| key_json(r, None))
+            .collect(),
+    ))
 }
 
-async fn create_service_key(State(host): State<Arc<Host>>, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
-    let request: NewKey = json_body(&host, &headers, body, "{\"label\"?, \"description\"?, \"createdBy\"?, \"expiry\"?: ms since epoch}").await?;
+async fn create_service_key(
+    State(host): State<Arc<Host>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let request: NewKey = json_body(
+        &host,
+        &headers,
+        body,
+        "{\"label\"?, \"description\"?, \"createdBy\"?, \"expiry\"?: ms since epoch}",
+    )
+    .await?;
     let (row, secret) = host.create_key(KeyScope::Service(id), request).await?;
     ok(key_json(&row, Some(&secret)))
 }
 
-async fn delete_service_key(State(host): State<Arc<Host>>, Path((id, key)): Path<(String, String)>) -> Answer {
+async fn delete_service_key(
+    State(host): State<Arc<Host>>,
+    Path((id, key)): Path<(String, String)>,
+) -> Answer {
     host.service_or_404(&id)?;
     host.delete_key(&key, Some(&id)).await?;
     ok(json!({"deleted": true}))
@@ -431,22 +577,45 @@ struct AuditQuery {
 async fn audit(State(host): State<Arc<Host>>, Query(q): Query<AuditQuery>) -> Answer {
     let rows = host
         .store
-        .recent_audit(q.service.as_deref(), q.limit.unwrap_or(100).clamp(1, 10_000))
+        .recent_audit(
+            q.service.as_deref(),
+            q.limit.unwrap_or(100).clamp(1, 10_000),
+        )
         .await
         .map_err(crate::runtime::store_error)?;
     ok(json!({"entries": rows}))
 }
 
-async fn service_audit(State(host): State<Arc<Host>>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Answer {
-    let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(100i64).clamp(1, 10_000);
-    let rows = host.store.recent_audit(Some(&id), limit).await.map_err(crate::runtime::store_error)?;
+async fn service_audit(
+    State(host): State<Arc<Host>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Answer {
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100i64)
+        .clamp(1, 10_000);
+    let rows = host
+        .store
+        .recent_audit(Some(&id), limit)
+        .await
+        .map_err(crate::runtime::store_error)?;
     ok(json!({"entries": rows}))
 }
 
 /// Reads a JSON body (any Content-Type) into `T`, with `example` in the error message.
-async fn json_body<T: serde::de::DeserializeOwned>(host: &Host, headers: &HeaderMap, body: Body, example: &str) -> Result<T, HttpError> {
+async fn json_body<T: serde::de::DeserializeOwned>(
+    host: &Host,
+    headers: &HeaderMap,
+    body: Body,
+    example: &str,
+) -> Result<T, HttpError> {
     let bytes = read_limited(headers, body, host.config.max_body_bytes).await?;
     let object = parse_object(&bytes)?;
-    serde_json::from_value(Value::Object(object))
-        .map_err(|e| HttpError(ApiError::bad_request(format!("unexpected request body: {e}; expected {example}"))))
+    serde_json::from_value(Value::Object(object)).map_err(|e| {
+        HttpError(ApiError::bad_request(format!(
+            "unexpected request body: {e}; expected {example}"
+        )))
+    })
 }

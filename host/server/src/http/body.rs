@@ -2,7 +2,7 @@
 //! meaning `{}`, size limits answered with 413.
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 use futures::StreamExt;
 use plinth_engine_api::ApiError;
 use serde_json::{Map, Value};
@@ -12,19 +12,32 @@ use serde_json::{Map, Value};
 const DRAIN_CAP: u64 = 256 << 20;
 
 /// Reads the whole body, refusing more than `limit` bytes with a 413.
-pub async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
+pub async fn read_limited(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<bytes::Bytes, ApiError> {
     let too_large = || {
-        ApiError::new(413, "PayloadTooLarge", format!("request body larger than the {limit} bytes this server accepts"))
+        ApiError::new(
+            413,
+            "PayloadTooLarge",
+            format!("request body larger than the {limit} bytes this server accepts"),
+        )
     };
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > DRAIN_CAP) {
         return Err(too_large());
     }
     let mut stream = body.into_data_stream();
-    let mut collected = bytes::BytesMut::with_capacity(declared.map_or(0, |d| d.min(limit as u64) as usize));
+    let mut collected =
+        bytes::BytesMut::with_capacity(declared.map_or(0, |d| d.min(limit as u64) as usize));
     let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
+        let chunk = chunk
+            .map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
         received += chunk.len() as u64;
         if received > DRAIN_CAP {
             break;
@@ -49,9 +62,16 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Ok(other) => Err(ApiError::new(
             400,
             "InvalidJson",
-            format!("expected a JSON object as the request body, found {}", json_kind(&other)),
+            format!(
+                "expected a JSON object as the request body, found {}",
+                json_kind(&other)
+            ),
         )),
-        Err(e) => Err(ApiError::new(400, "InvalidJson", format!("the request body is not valid JSON: {e}"))),
+        Err(e) => Err(ApiError::new(
+            400,
+            "InvalidJson",
+            format!("the request body is not valid JSON: {e}"),
+        )),
     }
 }
 
@@ -79,6 +99,11 @@ mod tests {
         let e = parse_object(b"[1]").unwrap_err();
         assert_eq!((e.status, e.error_type.as_ref()), (400, "InvalidJson"));
         assert!(e.message.contains("an array"));
-        assert!(parse_object(b"{bad").unwrap_err().message.contains("not valid JSON"));
+        assert!(
+            parse_object(b"{bad")
+                .unwrap_err()
+                .message
+                .contains("not valid JSON")
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! [`ApiError`] as an HTTP response: `{"errorType", "message", "detailedMessage"}`.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use plinth_engine_api::ApiError;
 
@@ -28,12 +28,25 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let e = self.0;
         let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], error_body(&e)).into_response();
+        let mut response = (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            error_body(&e),
+        )
+            .into_response();
         if let Some(seconds) = e.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if e.status == 401 {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"plinth\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"plinth\""),
+            );
         }
         response
     }
@@ -54,7 +67,10 @@ pub fn method_not_allowed(method: &str, what: &str, allowed: &[&str]) -> Respons
     let mut response = HttpError(ApiError::new(
         405,
         "MethodNotAllowed",
-        format!("{what} does not accept {method}: use {}", allowed.join(" or ")),
+        format!(
+            "{what} does not accept {method}: use {}",
+            allowed.join(" or ")
+        ),
     ))
     .into_response();
     if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {

@@ -10,11 +10,11 @@ pub use user_api::{DSS_API_VERSION, DSS_VERSION};
 
 use crate::runtime::Host;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, Uri};
+use axum::http::{HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
-use error::{no_route, HttpError};
+use error::{HttpError, no_route};
 use std::sync::Arc;
 
 /// The whole HTTP application, before path normalisation.
@@ -22,7 +22,10 @@ pub fn router(host: Arc<Host>) -> Router {
     Router::new()
         .route("/isAlive", get(is_alive))
         .route("/public/api/v1/ping", get(ping))
-        .route("/public/api/v1/{service}/{endpoint}/{action}", any(user_api::user_call))
+        .route(
+            "/public/api/v1/{service}/{endpoint}/{action}",
+            any(user_api::user_call),
+        )
         .route("/metrics", get(public_metrics))
         .nest("/admin/api", admin_api::routes(host.clone()))
         .fallback(fallback)
@@ -65,15 +68,23 @@ async fn is_alive() -> Json<serde_json::Value> {
 }
 
 async fn ping() -> Response {
-    let mut response = Json(serde_json::json!({"status": "ok", "version": DSS_VERSION})).into_response();
-    response.headers_mut().insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
-    response.headers_mut().insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
+    let mut response =
+        Json(serde_json::json!({"status": "ok", "version": DSS_VERSION})).into_response();
+    response
+        .headers_mut()
+        .insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
+    response
+        .headers_mut()
+        .insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
     response
 }
 
 async fn public_metrics(State(host): State<Arc<Host>>, request: Request) -> Response {
     if !host.config.metrics_public {
-        let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let authorization = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         if let Err(e) = host.keys.authorize_admin(authorization) {
             return HttpError(e).into_response();
         }
@@ -84,10 +95,25 @@ async fn public_metrics(State(host): State<Arc<Host>>, request: Request) -> Resp
 /// Prometheus text for the host's metrics.
 pub(crate) fn prometheus_response(host: &Host) -> Response {
     let text = host.metrics.to_prometheus(&[
-        ("plinth_services", "Services on this node.", host.services().len() as u64),
-        ("plinth_dropped_events_total", "Call events dropped because a consumer was slow.", host.events.dropped()),
+        (
+            "plinth_services",
+            "Services on this node.",
+            host.services().len() as u64,
+        ),
+        (
+            "plinth_dropped_events_total",
+            "Call events dropped because a consumer was slow.",
+            host.events.dropped(),
+        ),
     ]);
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], text).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn fallback(method: Method, uri: Uri) -> Response {
@@ -99,14 +125,20 @@ mod tests {
     use super::*;
 
     fn norm(path: &str) -> String {
-        let request = Request::builder().uri(path).body(axum::body::Body::empty()).unwrap();
+        let request = Request::builder()
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
         normalize_path(request).uri().to_string()
     }
 
     #[test]
     fn paths_are_normalised() {
         assert_eq!(norm("//public/api/v1/s/e/run"), "/public/api/v1/s/e/run");
-        assert_eq!(norm("/public/api/v1/s/e/run/?param1=30?param2=12"), "/public/api/v1/s/e/run?param1=30?param2=12");
+        assert_eq!(
+            norm("/public/api/v1/s/e/run/?param1=30?param2=12"),
+            "/public/api/v1/s/e/run?param1=30?param2=12"
+        );
         assert_eq!(norm("/admin/api/services/"), "/admin/api/services");
         assert_eq!(norm("/"), "/");
         assert_eq!(norm("/isAlive"), "/isAlive");

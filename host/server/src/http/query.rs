@@ -24,9 +24,12 @@ fn split_on_question_marks(piece: &str) -> Vec<&str> {
     let mut start = 0;
     for (i, _) in piece.match_indices('?') {
         let rest = &piece[i + 1..];
-        let looks_like_param = rest
-            .split_once('=')
-            .is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%')));
+        let looks_like_param = rest.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%'))
+        });
         if looks_like_param {
             parts.push(&piece[start..i]);
             start = i + 1;
@@ -70,10 +73,16 @@ mod tests {
 
     #[test]
     fn standard_and_seed_forms() {
-        let expected = vec![("param1".to_string(), "30".to_string()), ("param2".to_string(), "12".to_string())];
+        let expected = vec![
+            ("param1".to_string(), "30".to_string()),
+            ("param2".to_string(), "12".to_string()),
+        ];
         assert_eq!(p("param1=30&param2=12"), expected);
         assert_eq!(p("param1=30?param2=12"), expected);
-        assert_eq!(p("q=what%3F&x=a+b%20c"), vec![("q".into(), "what?".into()), ("x".into(), "a b c".into())]);
+        assert_eq!(
+            p("q=what%3F&x=a+b%20c"),
+            vec![("q".into(), "what?".into()), ("x".into(), "a b c".into())]
+        );
         assert_eq!(p("q=what?"), vec![("q".into(), "what?".into())]);
         assert_eq!(p(""), vec![]);
         assert_eq!(p("flag"), vec![("flag".into(), "".into())]);

@@ -5,15 +5,15 @@
 //! engine → envelope (`timing`, `apiContext`) → metrics and audit event.
 
 use super::body::{parse_object, read_limited};
-use super::error::{method_not_allowed, HttpError};
+use super::error::{HttpError, method_not_allowed};
 use super::query::parse_pairs;
-use crate::dispatch::{choose, DispatchRequest};
+use crate::dispatch::{DispatchRequest, choose};
 use crate::events::CallEvent;
-use crate::runtime::{unknown_service, Host};
-use crate::store::{now_millis, AuditRow};
+use crate::runtime::{Host, unknown_service};
+use crate::store::{AuditRow, now_millis};
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, Method, Request};
+use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::{IntoResponse, Response};
 use plinth_engine_api::{Action, ApiError, Input, Request as EngineRequest};
 use serde_json::{Map, Value};
@@ -50,13 +50,25 @@ pub async fn user_call(
     let started = Instant::now();
     let mut record = CallRecord::default();
     let action = Action::parse(&action_name);
-    let response = match serve(&host, &service_id, &endpoint_id, &action_name, action, request, started, &mut record).await {
+    let response = match serve(
+        &host,
+        &service_id,
+        &endpoint_id,
+        &action_name,
+        action,
+        request,
+        started,
+        &mut record,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(e) => HttpError(e).into_response(),
     };
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
-    host.metrics.record(&service_id, &endpoint_id, status, duration_us);
+    host.metrics
+        .record(&service_id, &endpoint_id, status, duration_us);
     host.events.publish(CallEvent {
         record: AuditRow {
             at: now_millis(),
@@ -92,28 +104,49 @@ async fn serve(
     started: Instant,
     record: &mut CallRecord,
 ) -> Result<Response, ApiError> {
-    let service = host.service(service_id).ok_or_else(|| unknown_service(service_id))?;
+    let service = host
+        .service(service_id)
+        .ok_or_else(|| unknown_service(service_id))?;
     let state = service.state();
     let (parts, body) = request.into_parts();
-    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    record.key_id = host.keys.authorize_call(service_id, state.public, authorization)?;
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    record.key_id = host
+        .keys
+        .authorize_call(service_id, state.public, authorization)?;
 
     let Some(action) = action else {
         return Err(ApiError::not_found(
             "UnknownAction",
-            format!("\"{action_name}\" is not a user-API action: expected one of {}", Action::ALL.map(Action::as_str).join(", ")),
+            format!(
+                "\"{action_name}\" is not a user-API action: expected one of {}",
+                Action::ALL.map(Action::as_str).join(", ")
+            ),
         ));
     };
     let allowed = allowed_methods(action);
     if !allowed.contains(&parts.method.as_str()) {
-        return Ok(method_not_allowed(parts.method.as_str(), &format!("/{action}"), allowed));
+        return Ok(method_not_allowed(
+            parts.method.as_str(),
+            &format!("/{action}"),
+            allowed,
+        ));
     }
     if !state.enabled {
-        return Err(ApiError::new(503, "ServiceDisabled", format!("service \"{service_id}\" is disabled")));
+        return Err(ApiError::new(
+            503,
+            "ServiceDisabled",
+            format!("service \"{service_id}\" is disabled"),
+        ));
     }
 
     let (input, dispatch) = if parts.method == Method::GET {
-        (Input::Query(parse_pairs(parts.uri.query().unwrap_or(""))), DispatchRequest::default())
+        (
+            Input::Query(parse_pairs(parts.uri.query().unwrap_or(""))),
+            DispatchRequest::default(),
+        )
     } else {
         let bytes = read_limited(&parts.headers, body, host.config.max_body_bytes).await?;
         let mut object = parse_object(&bytes)?;
@@ -125,8 +158,14 @@ async fn serve(
         Some(forced) => forced.clone(),
         None => {
             let routing = state.routing.as_ref().ok_or_else(|| {
-                ApiError::new(503, "NoActiveGeneration", format!("service \"{service_id}\" has no active generation: switch to one first"))
-                    .with_retry_after(5)
+                ApiError::new(
+                    503,
+                    "NoActiveGeneration",
+                    format!(
+                        "service \"{service_id}\" has no active generation: switch to one first"
+                    ),
+                )
+                .with_retry_after(5)
             })?;
             choose(routing, &dispatch, service_id)?.to_owned()
         }
@@ -150,18 +189,30 @@ async fn serve(
         let names: Vec<&str> = endpoint.actions().iter().map(|a| a.as_str()).collect();
         return Err(ApiError::not_found(
             "UnsupportedAction",
-            format!("endpoint \"{endpoint_id}\" is a {} endpoint: it answers {}, not {action}", endpoint.kind, names.join(", ")),
+            format!(
+                "endpoint \"{endpoint_id}\" is a {} endpoint: it answers {}, not {action}",
+                endpoint.kind,
+                names.join(", ")
+            ),
         ));
     }
 
     let pre_processing = started.elapsed();
-    let permit = match tokio::time::timeout(endpoint.queue_timeout, endpoint.slots.clone().acquire_owned()).await {
+    let permit = match tokio::time::timeout(
+        endpoint.queue_timeout,
+        endpoint.slots.clone().acquire_owned(),
+    )
+    .await
+    {
         Ok(Ok(permit)) => permit,
         _ => {
             return Err(ApiError::new(
                 503,
                 "Overloaded",
-                format!("endpoint \"{endpoint_id}\" is busy ({} calls at once): retry later", endpoint.max_concurrency),
+                format!(
+                    "endpoint \"{endpoint_id}\" is busy ({} calls at once): retry later",
+                    endpoint.max_concurrency
+                ),
             )
             .with_retry_after(1));
         }
@@ -181,15 +232,28 @@ async fn serve(
     let reply = match outcome {
         Ok(reply) => reply?,
         Err(join_error) => {
-            tracing::error!(service = service_id, endpoint = endpoint_id, "engine task failed: {join_error}");
-            return Err(ApiError::internal("EngineFailure", format!("endpoint \"{endpoint_id}\" failed while serving this call")));
+            tracing::error!(
+                service = service_id,
+                endpoint = endpoint_id,
+                "engine task failed: {join_error}"
+            );
+            return Err(ApiError::internal(
+                "EngineFailure",
+                format!("endpoint \"{endpoint_id}\" failed while serving this call"),
+            ));
         }
     };
 
     let mut timing = Map::new();
-    timing.insert("preProcessing".into(), Value::from(pre_processing.as_micros() as u64));
+    timing.insert(
+        "preProcessing".into(),
+        Value::from(pre_processing.as_micros() as u64),
+    );
     timing.insert("wait".into(), Value::from(wait.as_micros() as u64));
-    timing.insert("execution".into(), Value::from(execution.as_micros() as u64));
+    timing.insert(
+        "execution".into(),
+        Value::from(execution.as_micros() as u64),
+    );
     for (name, micros) in &reply.timing {
         timing.insert((*name).into(), Value::from(*micros));
     }
@@ -199,18 +263,29 @@ async fn serve(
         "apiContext".into(),
         serde_json::json!({"serviceId": service_id, "endpointId": endpoint_id, "serviceGeneration": generation_id}),
     );
-    let bytes = serde_json::to_vec(&Value::Object(body)).map_err(|e| ApiError::internal("Internal", e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response())
+    let bytes = serde_json::to_vec(&Value::Object(body))
+        .map_err(|e| ApiError::internal("Internal", e.to_string()))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Removes and parses the `dispatch` member. For `run` and `query`, whose bodies are the
 /// caller's own parameters, only an object made of dispatch fields counts as dispatch.
-fn take_dispatch(object: &mut Map<String, Value>, action: Action) -> Result<DispatchRequest, ApiError> {
+fn take_dispatch(
+    object: &mut Map<String, Value>,
+    action: Action,
+) -> Result<DispatchRequest, ApiError> {
     let is_dispatch = match object.get("dispatch") {
         None => false,
-        Some(Value::Object(fields)) if matches!(action, Action::Run | Action::Query) => {
-            fields.keys().all(|k| k == "forcedGeneration" || k == "dispatchKey")
-        }
+        Some(Value::Object(fields)) if matches!(action, Action::Run | Action::Query) => fields
+            .keys()
+            .all(|k| k == "forcedGeneration" || k == "dispatchKey"),
         Some(Value::Null) if matches!(action, Action::Run | Action::Query) => false,
         Some(_) => !matches!(action, Action::Run | Action::Query),
     };
@@ -220,7 +295,12 @@ fn take_dispatch(object: &mut Map<String, Value>, action: Action) -> Result<Disp
     match object.remove("dispatch") {
         Some(Value::Null) | None => Ok(DispatchRequest::default()),
         Some(value) => serde_json::from_value(value).map_err(|e| {
-            ApiError::invalid_input("dispatch", format!("expected {{\"forcedGeneration\"?: string, \"dispatchKey\"?: string}}: {e}"))
+            ApiError::invalid_input(
+                "dispatch",
+                format!(
+                    "expected {{\"forcedGeneration\"?: string, \"dispatchKey\"?: string}}: {e}"
+                ),
+            )
         }),
     }
 }
@@ -236,25 +316,42 @@ mod tests {
 
     #[test]
     fn dispatch_is_taken_from_predict_bodies() {
-        let mut o = obj(json!({"features": {}, "dispatch": {"forcedGeneration": "v2", "dispatchKey": "k"}}));
+        let mut o = obj(
+            json!({"features": {}, "dispatch": {"forcedGeneration": "v2", "dispatchKey": "k"}}),
+        );
         let d = take_dispatch(&mut o, Action::Predict).unwrap();
         assert_eq!(d.forced_generation.as_deref(), Some("v2"));
         assert!(!o.contains_key("dispatch"));
         let mut nulls = obj(json!({"dispatch": null}));
-        assert_eq!(take_dispatch(&mut nulls, Action::Predict).unwrap(), DispatchRequest::default());
+        assert_eq!(
+            take_dispatch(&mut nulls, Action::Predict).unwrap(),
+            DispatchRequest::default()
+        );
         let mut bad = obj(json!({"dispatch": 3}));
-        assert_eq!(take_dispatch(&mut bad, Action::Lookup).unwrap_err().status, 400);
+        assert_eq!(
+            take_dispatch(&mut bad, Action::Lookup).unwrap_err().status,
+            400
+        );
     }
 
     #[test]
     fn a_function_parameter_named_dispatch_is_left_alone() {
         let mut o = obj(json!({"dispatch": "fast", "x": 1}));
-        assert_eq!(take_dispatch(&mut o, Action::Run).unwrap(), DispatchRequest::default());
+        assert_eq!(
+            take_dispatch(&mut o, Action::Run).unwrap(),
+            DispatchRequest::default()
+        );
         assert_eq!(o["dispatch"], "fast");
         let mut o = obj(json!({"dispatch": {"mode": "x"}}));
         take_dispatch(&mut o, Action::Run).unwrap();
         assert!(o.contains_key("dispatch"));
         let mut o = obj(json!({"dispatch": {"forcedGeneration": "v1"}, "x": 1}));
-        assert_eq!(take_dispatch(&mut o, Action::Query).unwrap().forced_generation.as_deref(), Some("v1"));
+        assert_eq!(
+            take_dispatch(&mut o, Action::Query)
+                .unwrap()
+                .forced_generation
+                .as_deref(),
+            Some("v1")
+        );
     }
 }

@@ -5,11 +5,11 @@
 //! the store → swap the new state in. Any failure removes what this deploy wrote and leaves the
 //! service as it was.
 
-use super::{store_error, unknown_service, Host, ServiceRuntime, ServiceState};
-use crate::bundle::{self, is_valid_id, BundleSource, UnpackLimits};
+use super::{Host, ServiceRuntime, ServiceState, store_error, unknown_service};
+use crate::bundle::{self, BundleSource, UnpackLimits, is_valid_id};
 use crate::dispatch::Routing;
 use crate::generation;
-use crate::store::{now_millis, GenerationRow};
+use crate::store::{GenerationRow, now_millis};
 use plinth_engine_api::ApiError;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -58,7 +58,12 @@ impl Host {
     /// Deploys a bundle. See the module documentation for the steps.
     pub async fn deploy(&self, request: DeployRequest) -> Result<DeployOutcome, ApiError> {
         let staging_parent = self.config.data_dir.join("staging");
-        let kinds: Vec<String> = self.engines.kinds().into_iter().map(str::to_owned).collect();
+        let kinds: Vec<String> = self
+            .engines
+            .kinds()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let source = request.source.clone();
         let staged = tokio::task::spawn_blocking(move || {
             let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
@@ -98,14 +103,18 @@ impl Host {
 
         let generation_id = match &request.generation {
             Some(name) if state.has_generation(name) => {
-                return Err(ApiError::conflict(format!("service \"{service_id}\" already has a generation \"{name}\"")));
+                return Err(ApiError::conflict(format!(
+                    "service \"{service_id}\" already has a generation \"{name}\""
+                )));
             }
             Some(name) => name.clone(),
             None => next_generation_id(&state),
         };
         let seq = state.generations.iter().map(|g| g.seq).max().unwrap_or(0) + 1;
 
-        let relative_dir = PathBuf::from("bundles").join(&service_id).join(&generation_id);
+        let relative_dir = PathBuf::from("bundles")
+            .join(&service_id)
+            .join(&generation_id);
         let final_dir = self.config.data_dir.join(&relative_dir);
         let move_result = (|| -> std::io::Result<()> {
             if final_dir.exists() {
@@ -115,18 +124,35 @@ impl Host {
             std::fs::create_dir_all(final_dir.parent().unwrap_or(&self.config.data_dir))?;
             std::fs::rename(&staged.root, &final_dir)
         })();
-        move_result.map_err(|e| ApiError::internal("DeployFailed", format!("could not store the bundle: {e}")))?;
+        move_result.map_err(|e| {
+            ApiError::internal("DeployFailed", format!("could not store the bundle: {e}"))
+        })?;
         let cleanup = DirGuard(Some(final_dir.clone()));
 
         let started = std::time::Instant::now();
         let manifest = staged.manifest.clone();
-        let loaded = generation::load(&self.engines, &self.resources, self.admission(), &generation_id, manifest, final_dir.clone())
-            .await
-            .map_err(bad_bundle)?;
+        let loaded = generation::load(
+            &self.engines,
+            &self.resources,
+            self.admission(),
+            &generation_id,
+            manifest,
+            final_dir.clone(),
+        )
+        .await
+        .map_err(bad_bundle)?;
         let load_ms = started.elapsed().as_millis() as u64;
 
-        if created_service && !self.store.insert_service(&service_id, staged.manifest.service.public).await.map_err(store_error)? {
-            return Err(ApiError::conflict(format!("service \"{service_id}\" was created concurrently; deploy again")));
+        if created_service
+            && !self
+                .store
+                .insert_service(&service_id, staged.manifest.service.public)
+                .await
+                .map_err(store_error)?
+        {
+            return Err(ApiError::conflict(format!(
+                "service \"{service_id}\" was created concurrently; deploy again"
+            )));
         }
         let row = GenerationRow {
             service_id: service_id.clone(),
@@ -139,7 +165,11 @@ impl Host {
         };
         let public = staged.manifest.service.public;
         let description = staged.manifest.service.description.clone();
-        if let Err(e) = self.store.insert_generation(&row, public, description.as_deref()).await {
+        if let Err(e) = self
+            .store
+            .insert_generation(&row, public, description.as_deref())
+            .await
+        {
             if created_service {
                 let _ = self.store.delete_service(&service_id).await;
             }
@@ -148,8 +178,15 @@ impl Host {
         let routing = request.activate.then(|| Routing::single(&generation_id));
         if let Some(routing) = &routing {
             let json = serde_json::to_string(routing).unwrap_or_default();
-            if let Err(e) = self.store.set_service_routing(&service_id, Some(&json), None).await {
-                let _ = self.store.delete_generation(&service_id, &generation_id).await;
+            if let Err(e) = self
+                .store
+                .set_service_routing(&service_id, Some(&json), None)
+                .await
+            {
+                let _ = self
+                    .store
+                    .delete_generation(&service_id, &generation_id)
+                    .await;
                 return Err(store_error(e));
             }
         }
@@ -175,7 +212,12 @@ impl Host {
             self.insert_service(service.clone());
         }
         tracing::info!(service = %service_id, generation = %generation_id, activated = request.activate, load_ms, "deployed");
-        self.audit_admin(Some(&service_id), Some(&generation_id), "deploy", Some(format!("sha256={}", staged.sha256)));
+        self.audit_admin(
+            Some(&service_id),
+            Some(&generation_id),
+            "deploy",
+            Some(format!("sha256={}", staged.sha256)),
+        );
         Ok(DeployOutcome {
             service_id,
             generation: generation_id,
@@ -220,7 +262,10 @@ impl Drop for DirGuard {
         if let Some(dir) = self.0.take()
             && let Err(e) = std::fs::remove_dir_all(&dir)
         {
-            tracing::warn!("could not remove {} after a failed deploy: {e}", dir.display());
+            tracing::warn!(
+                "could not remove {} after a failed deploy: {e}",
+                dir.display()
+            );
         }
     }
 }

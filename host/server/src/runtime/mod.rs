@@ -16,6 +16,7 @@ mod routing;
 pub use deploy::{DeployOutcome, DeployRequest};
 pub use keys::NewKey;
 
+use crate::auth::KeyTable;
 use crate::config::ServerConfig;
 use crate::dispatch::Routing;
 use crate::engines::EngineRegistry;
@@ -23,7 +24,6 @@ use crate::events::EventBus;
 use crate::generation::{self, AdmissionDefaults, Generation};
 use crate::metrics::Metrics;
 use crate::store::{GenerationRow, Store};
-use crate::auth::KeyTable;
 use arc_swap::ArcSwap;
 use plinth_engine_api::{ApiError, ServerResources};
 use std::collections::{HashMap, HashSet};
@@ -89,7 +89,11 @@ impl ServiceState {
 
 impl ServiceRuntime {
     fn new(id: String, state: ServiceState) -> Self {
-        ServiceRuntime { id, state: ArcSwap::from_pointee(state), admin_lock: tokio::sync::Mutex::new(()) }
+        ServiceRuntime {
+            id,
+            state: ArcSwap::from_pointee(state),
+            admin_lock: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// The current state snapshot.
@@ -101,12 +105,22 @@ impl ServiceRuntime {
 impl Host {
     /// The service with this id.
     pub fn service(&self, id: &str) -> Option<Arc<ServiceRuntime>> {
-        self.services.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+        self.services
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
     }
 
     /// All services, sorted by id.
     pub fn services(&self) -> Vec<Arc<ServiceRuntime>> {
-        let mut all: Vec<_> = self.services.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        let mut all: Vec<_> = self
+            .services
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         all
     }
@@ -117,20 +131,33 @@ impl Host {
     }
 
     fn insert_service(&self, runtime: Arc<ServiceRuntime>) {
-        self.services.write().unwrap_or_else(|e| e.into_inner()).insert(runtime.id.clone(), runtime);
+        self.services
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(runtime.id.clone(), runtime);
     }
 
     fn remove_service(&self, id: &str) -> Option<Arc<ServiceRuntime>> {
-        self.services.write().unwrap_or_else(|e| e.into_inner()).remove(id)
+        self.services
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
     }
 
     fn admission(&self) -> AdmissionDefaults {
-        AdmissionDefaults { max_concurrency: self.config.default_max_concurrency, queue_timeout: self.config.queue_timeout }
+        AdmissionDefaults {
+            max_concurrency: self.config.default_max_concurrency,
+            queue_timeout: self.config.queue_timeout,
+        }
     }
 
     /// The generation `id` of `service` in memory, loading it from disk first if needed
     /// (a forced generation, a routing restored after restart whose load had failed).
-    pub async fn generation(&self, service: &ServiceRuntime, id: &str) -> Result<Arc<Generation>, ApiError> {
+    pub async fn generation(
+        &self,
+        service: &ServiceRuntime,
+        id: &str,
+    ) -> Result<Arc<Generation>, ApiError> {
         if let Some(found) = service.state().loaded.get(id) {
             return Ok(found.clone());
         }
@@ -140,7 +167,12 @@ impl Host {
 
     /// Loads a stored generation into memory (caller holds `admin_lock`). `pin` keeps it
     /// loaded when it is not routed to.
-    async fn load_generation_locked(&self, service: &ServiceRuntime, id: &str, pin: bool) -> Result<Arc<Generation>, ApiError> {
+    async fn load_generation_locked(
+        &self,
+        service: &ServiceRuntime,
+        id: &str,
+        pin: bool,
+    ) -> Result<Arc<Generation>, ApiError> {
         let state = service.state();
         if let Some(found) = state.loaded.get(id) {
             if pin && !state.pinned.contains(id) {
@@ -150,15 +182,35 @@ impl Host {
             }
             return Ok(found.clone());
         }
-        let row = state.generations.iter().find(|g| g.id == id).ok_or_else(|| unknown_generation(&service.id, id))?;
+        let row = state
+            .generations
+            .iter()
+            .find(|g| g.id == id)
+            .ok_or_else(|| unknown_generation(&service.id, id))?;
         let manifest = crate::bundle::Manifest::parse(&row.manifest, &self.engines.kinds())
-            .map_err(|e| ApiError::internal("GenerationLoadFailed", format!("generation \"{id}\" of \"{}\": {e}", service.id)))?;
-        let root = self.config.data_dir.join(&row.bundle_dir);
-        let loaded = generation::load(&self.engines, &self.resources, self.admission(), id, manifest, root)
-            .await
             .map_err(|e| {
-                ApiError::unavailable(format!("generation \"{id}\" of service \"{}\" could not be loaded", service.id)).with_detail(e)
+                ApiError::internal(
+                    "GenerationLoadFailed",
+                    format!("generation \"{id}\" of \"{}\": {e}", service.id),
+                )
             })?;
+        let root = self.config.data_dir.join(&row.bundle_dir);
+        let loaded = generation::load(
+            &self.engines,
+            &self.resources,
+            self.admission(),
+            id,
+            manifest,
+            root,
+        )
+        .await
+        .map_err(|e| {
+            ApiError::unavailable(format!(
+                "generation \"{id}\" of service \"{}\" could not be loaded",
+                service.id
+            ))
+            .with_detail(e)
+        })?;
         let loaded = Arc::new(loaded);
         let mut next = (*service.state()).clone();
         next.loaded.insert(id.to_owned(), loaded.clone());
@@ -172,12 +224,18 @@ impl Host {
 
 /// 404 for an unknown service.
 pub fn unknown_service(id: &str) -> ApiError {
-    ApiError::not_found("UnknownService", format!("no service \"{id}\" on this node"))
+    ApiError::not_found(
+        "UnknownService",
+        format!("no service \"{id}\" on this node"),
+    )
 }
 
 /// 404 for an unknown generation.
 pub fn unknown_generation(service: &str, id: &str) -> ApiError {
-    ApiError::not_found("UnknownGeneration", format!("service \"{service}\" has no generation \"{id}\""))
+    ApiError::not_found(
+        "UnknownGeneration",
+        format!("service \"{service}\" has no generation \"{id}\""),
+    )
 }
 
 /// A storage failure as an API error (state database unavailable).

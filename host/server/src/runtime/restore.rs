@@ -2,6 +2,7 @@
 //! routing from the store, and deploy the examples on a first run.
 
 use super::{Host, ServiceRuntime, ServiceState};
+use crate::auth::KeyTable;
 use crate::bundle::BundleSource;
 use crate::config::ServerConfig;
 use crate::dispatch::Routing;
@@ -10,7 +11,6 @@ use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::runtime::DeployRequest;
 use crate::store::Store;
-use crate::auth::KeyTable;
 use anyhow::Context;
 use plinth_engine_api::ServerResources;
 use std::sync::{Arc, RwLock};
@@ -18,11 +18,17 @@ use std::sync::{Arc, RwLock};
 impl Host {
     /// Opens the data directory and restores the host. Returns the host and, on a fresh
     /// install without a configured admin key, the generated admin key (to print once).
-    pub async fn start(config: ServerConfig, engines: EngineRegistry) -> anyhow::Result<(Arc<Host>, Option<String>)> {
+    pub async fn start(
+        config: ServerConfig,
+        engines: EngineRegistry,
+    ) -> anyhow::Result<(Arc<Host>, Option<String>)> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
         let data_dir = config.data_dir.canonicalize()?;
-        let config = ServerConfig { data_dir: data_dir.clone(), ..config };
+        let config = ServerConfig {
+            data_dir: data_dir.clone(),
+            ..config
+        };
         // Leftovers of deploys interrupted by a crash.
         let _ = std::fs::remove_dir_all(data_dir.join("staging"));
         let store = Store::open(&data_dir).await?;
@@ -56,7 +62,12 @@ impl Host {
         let rows = self.store.list_services().await?;
         let count = rows.len();
         for row in rows {
-            let routing: Option<Routing> = match row.routing.as_deref().map(serde_json::from_str).transpose() {
+            let routing: Option<Routing> = match row
+                .routing
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+            {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(service = %row.id, "stored routing unreadable, service left without routing: {e}");
@@ -74,11 +85,20 @@ impl Host {
             };
             let service = Arc::new(ServiceRuntime::new(row.id.clone(), state));
             self.insert_service(service.clone());
-            for generation in routing.as_ref().map(Routing::generations).unwrap_or_default() {
+            for generation in routing
+                .as_ref()
+                .map(Routing::generations)
+                .unwrap_or_default()
+            {
                 let _guard = service.admin_lock.lock().await;
-                match self.load_generation_locked(&service, generation, false).await {
+                match self
+                    .load_generation_locked(&service, generation, false)
+                    .await
+                {
                     Ok(_) => tracing::info!(service = %row.id, generation, "restored"),
-                    Err(e) => tracing::error!(service = %row.id, generation, "could not load at start, will retry on first call: {}", e.detail_or_message()),
+                    Err(e) => {
+                        tracing::error!(service = %row.id, generation, "could not load at start, will retry on first call: {}", e.detail_or_message())
+                    }
                 }
             }
         }
@@ -88,10 +108,17 @@ impl Host {
     /// Deploys every bundle directory under `dir` (first run).
     async fn deploy_examples(&self, dir: &std::path::Path) {
         let Ok(entries) = std::fs::read_dir(dir) else {
-            tracing::warn!("examples directory {} not found: nothing deployed", dir.display());
+            tracing::warn!(
+                "examples directory {} not found: nothing deployed",
+                dir.display()
+            );
             return;
         };
-        let mut bundles: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join(crate::bundle::MANIFEST_FILE).is_file()).collect();
+        let mut bundles: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join(crate::bundle::MANIFEST_FILE).is_file())
+            .collect();
         bundles.sort();
         for bundle in bundles {
             let request = DeployRequest {
@@ -102,8 +129,14 @@ impl Host {
                 create_service: true,
             };
             match self.deploy(request).await {
-                Ok(outcome) => tracing::info!(service = %outcome.service_id, generation = %outcome.generation, "example deployed from {}", bundle.display()),
-                Err(e) => tracing::error!("example {} not deployed: {}", bundle.display(), e.detail_or_message()),
+                Ok(outcome) => {
+                    tracing::info!(service = %outcome.service_id, generation = %outcome.generation, "example deployed from {}", bundle.display())
+                }
+                Err(e) => tracing::error!(
+                    "example {} not deployed: {}",
+                    bundle.display(),
+                    e.detail_or_message()
+                ),
             }
         }
     }

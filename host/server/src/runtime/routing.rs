@@ -1,7 +1,7 @@
 //! Service lifecycle operations of the admin API: create, delete, enable, disable, switch,
 //! mapping, preload, clean-up.
 
-use super::{store_error, unknown_generation, Host, ServiceRuntime, ServiceState};
+use super::{Host, ServiceRuntime, ServiceState, store_error, unknown_generation};
 use crate::bundle::is_valid_id;
 use crate::dispatch::Routing;
 use plinth_engine_api::ApiError;
@@ -11,7 +11,11 @@ impl ServiceState {
     /// After a routing change: keep in memory only what the routing uses, and forget pins
     /// (a preload serves the switch that follows it).
     pub(crate) fn retain_needed(&mut self) {
-        let routed: Vec<String> = self.routing.as_ref().map(|r| r.generations().into_iter().map(str::to_owned).collect()).unwrap_or_default();
+        let routed: Vec<String> = self
+            .routing
+            .as_ref()
+            .map(|r| r.generations().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
         self.pinned.clear();
         self.loaded.retain(|id, _| routed.contains(id));
     }
@@ -25,10 +29,24 @@ impl Host {
                 "\"{id}\" is not a valid service id: expected 1 to 64 letters, digits, '_', '-' or '.'"
             )));
         }
-        if self.service(id).is_some() || !self.store.insert_service(id, false).await.map_err(store_error)? {
-            return Err(ApiError::conflict(format!("service \"{id}\" already exists")));
+        if self.service(id).is_some()
+            || !self
+                .store
+                .insert_service(id, false)
+                .await
+                .map_err(store_error)?
+        {
+            return Err(ApiError::conflict(format!(
+                "service \"{id}\" already exists"
+            )));
         }
-        self.insert_service(Arc::new(ServiceRuntime::new(id.to_owned(), ServiceState { enabled: true, ..Default::default() })));
+        self.insert_service(Arc::new(ServiceRuntime::new(
+            id.to_owned(),
+            ServiceState {
+                enabled: true,
+                ..Default::default()
+            },
+        )));
         self.audit_admin(Some(id), None, "create-service", None);
         Ok(())
     }
@@ -54,17 +72,30 @@ impl Host {
     pub async fn set_enabled(&self, id: &str, enabled: bool) -> Result<(), ApiError> {
         let service = self.service_or_404(id)?;
         let _guard = service.admin_lock.lock().await;
-        self.store.set_service_enabled(id, enabled).await.map_err(store_error)?;
+        self.store
+            .set_service_enabled(id, enabled)
+            .await
+            .map_err(store_error)?;
         let mut next = (*service.state()).clone();
         next.enabled = enabled;
         service.state.store(Arc::new(next));
-        self.audit_admin(Some(id), None, if enabled { "enable" } else { "disable" }, None);
+        self.audit_admin(
+            Some(id),
+            None,
+            if enabled { "enable" } else { "disable" },
+            None,
+        );
         Ok(())
     }
 
     /// Routes calls as `routing` says, after loading every generation it names. Enables the
     /// service when `enable` is set (setting a mapping does, as in the original).
-    pub async fn set_routing(&self, id: &str, routing: Routing, enable: bool) -> Result<(), ApiError> {
+    pub async fn set_routing(
+        &self,
+        id: &str,
+        routing: Routing,
+        enable: bool,
+    ) -> Result<(), ApiError> {
         routing.validate()?;
         let service = self.service_or_404(id)?;
         let _guard = service.admin_lock.lock().await;
@@ -72,10 +103,15 @@ impl Host {
             if !service.state().has_generation(generation) {
                 return Err(unknown_generation(id, generation));
             }
-            self.load_generation_locked(&service, generation, true).await?;
+            self.load_generation_locked(&service, generation, true)
+                .await?;
         }
-        let json = serde_json::to_string(&routing).map_err(|e| ApiError::internal("Internal", e.to_string()))?;
-        self.store.set_service_routing(id, Some(&json), enable.then_some(true)).await.map_err(store_error)?;
+        let json = serde_json::to_string(&routing)
+            .map_err(|e| ApiError::internal("Internal", e.to_string()))?;
+        self.store
+            .set_service_routing(id, Some(&json), enable.then_some(true))
+            .await
+            .map_err(store_error)?;
         let mut next = (*service.state()).clone();
         next.routing = Some(routing);
         if enable {
@@ -94,8 +130,13 @@ impl Host {
             .state()
             .newest()
             .map(|g| g.id.clone())
-            .ok_or_else(|| ApiError::conflict(format!("service \"{id}\" has no generation yet: deploy a bundle first")))?;
-        self.set_routing(id, Routing::single(&newest), false).await?;
+            .ok_or_else(|| {
+                ApiError::conflict(format!(
+                    "service \"{id}\" has no generation yet: deploy a bundle first"
+                ))
+            })?;
+        self.set_routing(id, Routing::single(&newest), false)
+            .await?;
         Ok(newest)
     }
 
@@ -103,7 +144,8 @@ impl Host {
     pub async fn preload(&self, id: &str, generation: &str) -> Result<(), ApiError> {
         let service = self.service_or_404(id)?;
         let _guard = service.admin_lock.lock().await;
-        self.load_generation_locked(&service, generation, true).await?;
+        self.load_generation_locked(&service, generation, true)
+            .await?;
         Ok(())
     }
 
@@ -120,24 +162,41 @@ impl Host {
             }
             let _guard = service.admin_lock.lock().await;
             let state = service.state();
-            let used: Vec<&str> = state.routing.as_ref().map(Routing::generations).unwrap_or_default();
-            let unused: Vec<_> = state.generations.iter().filter(|g| !used.contains(&g.id.as_str())).cloned().collect();
+            let used: Vec<&str> = state
+                .routing
+                .as_ref()
+                .map(Routing::generations)
+                .unwrap_or_default();
+            let unused: Vec<_> = state
+                .generations
+                .iter()
+                .filter(|g| !used.contains(&g.id.as_str()))
+                .cloned()
+                .collect();
             if unused.is_empty() {
                 continue;
             }
             for row in &unused {
-                self.store.delete_generation(&service.id, &row.id).await.map_err(store_error)?;
+                self.store
+                    .delete_generation(&service.id, &row.id)
+                    .await
+                    .map_err(store_error)?;
                 let _ = std::fs::remove_dir_all(self.config.data_dir.join(&row.bundle_dir));
                 deleted_generations.push((service.id.clone(), row.id.clone()));
             }
             let mut next = (*state).clone();
-            next.generations.retain(|g| !unused.iter().any(|u| u.id == g.id));
+            next.generations
+                .retain(|g| !unused.iter().any(|u| u.id == g.id));
             next.loaded.retain(|g, _| used.contains(&g.as_str()));
             next.pinned.clear();
             service.state.store(Arc::new(next));
         }
-        self.audit_admin(None, None, "clean-unused", Some(format!("{deleted_services:?} {deleted_generations:?}")));
+        self.audit_admin(
+            None,
+            None,
+            "clean-unused",
+            Some(format!("{deleted_services:?} {deleted_generations:?}")),
+        );
         Ok((deleted_services, deleted_generations))
     }
-
 }

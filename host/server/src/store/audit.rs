@@ -53,7 +53,11 @@ impl Store {
     }
 
     /// The newest `limit` audit rows, newest first, optionally for one service.
-    pub async fn recent_audit(&self, service_id: Option<&str>, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+    pub async fn recent_audit(
+        &self,
+        service_id: Option<&str>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<AuditRow>> {
         let rows = sqlx::query(
             "SELECT at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail
              FROM audit WHERE (?1 IS NULL OR service_id = ?1) ORDER BY seq DESC LIMIT ?2",

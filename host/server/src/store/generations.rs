@@ -23,7 +23,12 @@ pub struct GenerationRow {
 impl Store {
     /// Records a new generation and the service's public flag and description from its
     /// manifest, in one transaction.
-    pub async fn insert_generation(&self, row: &GenerationRow, public: bool, description: Option<&str>) -> sqlx::Result<()> {
+    pub async fn insert_generation(
+        &self,
+        row: &GenerationRow,
+        public: bool,
+        description: Option<&str>,
+    ) -> sqlx::Result<()> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO generations (service_id, id, seq, bundle_dir, sha256, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

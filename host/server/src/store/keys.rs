@@ -75,7 +75,11 @@ impl Store {
                     id: r.get("id"),
                     key_hash: r.get("key_hash"),
                     key_prefix: r.get("key_prefix"),
-                    scope: if scope == "admin" { KeyScope::Admin } else { KeyScope::Service(r.get("service_id")) },
+                    scope: if scope == "admin" {
+                        KeyScope::Admin
+                    } else {
+                        KeyScope::Service(r.get("service_id"))
+                    },
                     label: r.get("label"),
                     description: r.get("description"),
                     created_by: r.get("created_by"),
@@ -88,7 +92,10 @@ impl Store {
 
     /// Deletes a key by id; `Ok(false)` if there was none.
     pub async fn delete_key(&self, id: &str) -> sqlx::Result<bool> {
-        let done = sqlx::query("DELETE FROM api_keys WHERE id = ?").bind(id).execute(self.pool()).await?;
+        let done = sqlx::query("DELETE FROM api_keys WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }

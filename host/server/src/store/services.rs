@@ -1,4 +1,4 @@
-use super::{now_millis, Store};
+use super::{Store, now_millis};
 use sqlx::Row;
 
 /// A service as stored.
@@ -21,12 +21,14 @@ pub struct ServiceRow {
 impl Store {
     /// Inserts a new service; `Ok(false)` when it already exists.
     pub async fn insert_service(&self, id: &str, public: bool) -> sqlx::Result<bool> {
-        let done = sqlx::query("INSERT OR IGNORE INTO services (id, enabled, public, created_at) VALUES (?, 1, ?, ?)")
-            .bind(id)
-            .bind(public)
-            .bind(now_millis())
-            .execute(self.pool())
-            .await?;
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO services (id, enabled, public, created_at) VALUES (?, 1, ?, ?)",
+        )
+        .bind(id)
+        .bind(public)
+        .bind(now_millis())
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -50,12 +52,21 @@ impl Store {
 
     /// Sets `enabled`.
     pub async fn set_service_enabled(&self, id: &str, enabled: bool) -> sqlx::Result<()> {
-        sqlx::query("UPDATE services SET enabled = ? WHERE id = ?").bind(enabled).bind(id).execute(self.pool()).await?;
+        sqlx::query("UPDATE services SET enabled = ? WHERE id = ?")
+            .bind(enabled)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Stores the routing JSON (and optionally `enabled`).
-    pub async fn set_service_routing(&self, id: &str, routing: Option<&str>, enabled: Option<bool>) -> sqlx::Result<()> {
+    pub async fn set_service_routing(
+        &self,
+        id: &str,
+        routing: Option<&str>,
+        enabled: Option<bool>,
+    ) -> sqlx::Result<()> {
         sqlx::query("UPDATE services SET routing = ?, enabled = COALESCE(?, enabled) WHERE id = ?")
             .bind(routing)
             .bind(enabled)
@@ -67,7 +78,10 @@ impl Store {
 
     /// Deletes a service with its generations and keys.
     pub async fn delete_service(&self, id: &str) -> sqlx::Result<bool> {
-        let done = sqlx::query("DELETE FROM services WHERE id = ?").bind(id).execute(self.pool()).await?;
+        let done = sqlx::query("DELETE FROM services WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }
