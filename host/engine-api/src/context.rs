@@ -21,11 +21,17 @@ pub struct ServerResources {
 impl ServerResources {
     /// The `[engines.<kind>]` table of the server configuration, parsed as `T`
     /// (`T::default()` when absent).
-    pub fn engine_settings<T: DeserializeOwned + Default>(&self, kind: &str) -> Result<T, LoadError> {
+    pub fn engine_settings<T: DeserializeOwned + Default>(
+        &self,
+        kind: &str,
+    ) -> Result<T, LoadError> {
         match self.settings.get("engines").and_then(|e| e.get(kind)) {
             None => Ok(T::default()),
             Some(value) => value.clone().try_into().map_err(|e: toml::de::Error| {
-                LoadError::general(format!("server configuration [engines.{kind}]: {}", e.message()))
+                LoadError::general(format!(
+                    "server configuration [engines.{kind}]: {}",
+                    e.message()
+                ))
             }),
         }
     }
@@ -80,10 +86,14 @@ pub fn resolve_inside(root: &Path, relative: &str) -> Result<PathBuf, String> {
         match component {
             Component::Normal(_) | Component::CurDir => {}
             Component::ParentDir => {
-                return Err(format!("'{relative}' must stay inside the bundle ('..' is not allowed)"));
+                return Err(format!(
+                    "'{relative}' must stay inside the bundle ('..' is not allowed)"
+                ));
             }
             Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("'{relative}' must be a path relative to the bundle root, not an absolute path"));
+                return Err(format!(
+                    "'{relative}' must be a path relative to the bundle root, not an absolute path"
+                ));
             }
         }
     }
@@ -95,7 +105,9 @@ pub fn resolve_inside(root: &Path, relative: &str) -> Result<PathBuf, String> {
         .canonicalize()
         .map_err(|e| format!("bundle root {} unreadable: {e}", root.display()))?;
     if !real.starts_with(&real_root) {
-        return Err(format!("'{relative}' is a link that leads outside the bundle"));
+        return Err(format!(
+            "'{relative}' is a link that leads outside the bundle"
+        ));
     }
     Ok(real)
 }
@@ -111,13 +123,29 @@ mod tests {
         std::fs::write(dir.join("data/a.csv"), "x\n1\n").unwrap();
         assert!(resolve_inside(&dir, "data/a.csv").is_ok());
         assert!(resolve_inside(&dir, "./data/a.csv").is_ok());
-        assert!(resolve_inside(&dir, "../etc/passwd").unwrap_err().contains(".."));
-        assert!(resolve_inside(&dir, "/etc/passwd").unwrap_err().contains("absolute"));
-        assert!(resolve_inside(&dir, "data/missing.csv").unwrap_err().contains("not found"));
+        assert!(
+            resolve_inside(&dir, "../etc/passwd")
+                .unwrap_err()
+                .contains("..")
+        );
+        assert!(
+            resolve_inside(&dir, "/etc/passwd")
+                .unwrap_err()
+                .contains("absolute")
+        );
+        assert!(
+            resolve_inside(&dir, "data/missing.csv")
+                .unwrap_err()
+                .contains("not found")
+        );
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/etc", dir.join("escape")).unwrap();
-            assert!(resolve_inside(&dir, "escape/hostname").unwrap_err().contains("outside"));
+            assert!(
+                resolve_inside(&dir, "escape/hostname")
+                    .unwrap_err()
+                    .contains("outside")
+            );
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -22,7 +22,11 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with an explicit status and type.
-    pub fn new(status: u16, error_type: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: u16,
+        error_type: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
             error_type: error_type.into(),
@@ -112,12 +116,18 @@ pub struct LoadError {
 impl LoadError {
     /// A load error tied to a manifest field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        LoadError { field: Some(field.into()), message: message.into() }
+        LoadError {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 
     /// A load error not tied to one field.
     pub fn general(message: impl Into<String>) -> Self {
-        LoadError { field: None, message: message.into() }
+        LoadError {
+            field: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -127,7 +137,10 @@ mod tests {
 
     #[test]
     fn load_error_names_its_field() {
-        assert_eq!(LoadError::field("keys[1]", "column \"x\" not found").to_string(), "keys[1]: column \"x\" not found");
+        assert_eq!(
+            LoadError::field("keys[1]", "column \"x\" not found").to_string(),
+            "keys[1]: column \"x\" not found"
+        );
         assert_eq!(LoadError::general("broken").to_string(), "broken");
     }
 

@@ -48,7 +48,10 @@ impl Reply {
     pub fn member(name: &str, value: Value) -> Self {
         let mut body = Map::new();
         body.insert(name.to_owned(), value);
-        Reply { body, timing: Vec::new() }
+        Reply {
+            body,
+            timing: Vec::new(),
+        }
     }
 
     /// Adds an engine timing entry in microseconds.
