@@ -64,6 +64,7 @@ fn classify(code: &str, message: &str) -> Class {
     }
     match code {
         "57014" | "HY008" | "70100" => Class::Timeout,
+        "08P01" => Class::Other, // protocol violation: a bug, not an outage
         c if c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "HYT00" => {
             Class::Unavailable
         }

@@ -23,7 +23,7 @@ enum Bind {
     Float4,
     Float8,
     Bool,
-    /// Text, for text columns and for types bound through `CAST($n AS type)`.
+    /// Text, for text columns and for types bound through `CAST(CAST($n AS text) AS type)`.
     Text,
 }
 
@@ -141,7 +141,8 @@ async fn prepare_target(
         })
         .collect();
     let sql = statement.with_placeholders(|n| match &casts[n - 1] {
-        Some(type_name) => format!("CAST(${n} AS {type_name})"),
+        // The inner cast makes the server take the parameter as text (what is bound).
+        Some(type_name) => format!("CAST(CAST(${n} AS text) AS {type_name})"),
         None => format!("${n}"),
     });
     Ok(PgTarget { sql, binds })
@@ -275,6 +276,7 @@ fn decode(row: &PgRow, i: usize, name: &str, type_name: &str) -> Result<Value, A
         "text" | "varchar" | "bpchar" | "name" | "char" | "citext" | "unknown" => {
             row.try_get_unchecked::<String, _>(i).map_err(get_err)?
         }
+        "void" => String::new(),
         "date" => row
             .try_get::<sqlx::types::chrono::NaiveDate, _>(i)
             .map_err(get_err)?
