@@ -23,7 +23,7 @@ fi
 if [ -x scripts/start-databases.sh ]; then
     step "databases for the SQL tests"
     env_file="$(mktemp)"
-    scripts/start-databases.sh --env-file "$env_file"
+    scripts/start-databases.sh "$env_file" >/dev/null
     # shellcheck disable=SC1090
     source "$env_file"
     rm -f "$env_file"
