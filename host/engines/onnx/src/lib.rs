@@ -134,7 +134,13 @@ pub struct LoadOptions {
 }
 
 /// Loads `model.onnx` into an optimised, runnable plan on `backend`.
-pub fn load(path: &Path, backend: Backend, options: &LoadOptions) -> Result<Arc<dyn Scorer>, OnnxError> {
+pub fn load(
+    path: &Path,
+    backend: Backend,
+    options: &LoadOptions,
+) -> Result<Arc<dyn Scorer>, OnnxError> {
     let _ = (path, backend, options);
-    Err(OnnxError::Unavailable("no ONNX backend is implemented yet".into()))
+    Err(OnnxError::Unavailable(
+        "no ONNX backend is implemented yet".into(),
+    ))
 }
