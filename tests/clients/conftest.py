@@ -107,7 +107,9 @@ class PlinthServer:
             )
 
 
-def start_server(base_tmp: Path, examples: bool = True, admin_key: Optional[str] = None) -> PlinthServer:
+def start_server(
+    base_tmp: Path, examples: bool = True, admin_key: Optional[str] = None, extra_args: tuple = ()
+) -> PlinthServer:
     """Starts `plinth serve` on 127.0.0.1:0 with a fresh data dir; waits for its listening line."""
     binary = plinth_binary()
     run_dir = Path(tempfile.mkdtemp(prefix="plinth-", dir=base_tmp))
@@ -120,6 +122,7 @@ def start_server(base_tmp: Path, examples: bool = True, admin_key: Optional[str]
     env.setdefault("RUST_LOG", "info")
     args = [str(binary), "serve", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0"]
     args += ["--examples-dir", str(EXAMPLES_DIR)] if examples else ["--no-examples"]
+    args += list(extra_args)
     stderr_file = open(stderr_path, "wb")
     try:
         process = subprocess.Popen(
@@ -181,8 +184,10 @@ def start_plinth(tmp_path_factory) -> Callable[..., PlinthServer]:
     """Starts servers of the test's own: `start_plinth(examples=False)`. Stopped at teardown."""
     started: list = []
 
-    def start(examples: bool = False, admin_key: Optional[str] = None) -> PlinthServer:
-        server = start_server(tmp_path_factory.mktemp("own-server"), examples=examples, admin_key=admin_key)
+    def start(examples: bool = False, admin_key: Optional[str] = None, extra_args: tuple = ()) -> PlinthServer:
+        server = start_server(
+            tmp_path_factory.mktemp("own-server"), examples=examples, admin_key=admin_key, extra_args=extra_args
+        )
         started.append(server)
         return server
 
