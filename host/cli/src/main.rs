@@ -21,10 +21,10 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 pub struct Remote {
     /// Base URL of the Plinth server.
-    #[arg(long, env = "PLINTH_SERVER", default_value = "http://127.0.0.1:11200")]
+    #[arg(long, global = true, env = "PLINTH_SERVER", default_value = "http://127.0.0.1:11200")]
     pub server: String,
     /// Admin API key.
-    #[arg(long, env = "PLINTH_ADMIN_KEY", hide_env_values = true)]
+    #[arg(long, global = true, env = "PLINTH_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
 }
 
