@@ -1,0 +1,275 @@
+//! Per-record explanations (ICE and Monte Carlo Shapley), as `/work/shared/EXPLANATIONS.md`
+//! describes the original product's: what is explained is the prediction (regression), the
+//! log-odds of P(positive) (binary) or of P(predicted class) (multiclass), probabilities clipped
+//! to [0.01, 0.99]. Everything that depends only on the model (ICE modalities, the Shapley
+//! background, permutations and background scores) is computed at load; a request scores all
+//! its perturbed rows in one batched model run (split only beyond [`MAX_ROWS_PER_RUN`] rows).
+
+mod ice;
+mod options;
+mod rng;
+mod shapley;
+
+pub use ice::Modalities;
+pub use options::{ExplanationDefaults, ExplanationOptions, Method};
+pub use rng::SplitMix64;
+pub use shapley::{Background, MAX_STEPS, MIN_STEPS};
+
+use crate::answer::argmax;
+use crate::model::{BatchBuilder, Model, Row};
+use crate::schema::Task;
+use plinth_engine_api::ApiError;
+use plinth_onnx::Matrix;
+
+/// The most perturbed rows scored in one model run; a predict-multi call asking for more
+/// (e.g. 100 records × 1000 Shapley steps × 30 features) is scored in several runs of at most
+/// this size, to bound memory (~100 MB for 30 float features).
+pub const MAX_ROWS_PER_RUN: usize = 1 << 20;
+
+/// ICE candidates: this many times `nExplanations`, by global importance.
+const CANDIDATES_PER_EXPLANATION: usize = 5;
+
+const NO_ROW: u32 = u32::MAX;
+
+/// A record to explain: its row and its model output (probabilities or the value).
+#[derive(Clone, Copy, Debug)]
+pub struct Subject<'a> {
+    /// The record.
+    pub row: &'a Row,
+    /// Its output row.
+    pub output: &'a [f32],
+}
+
+/// What a model needs to explain records, precomputed at load.
+pub struct Explainer {
+    modalities: Modalities,
+    background: Background,
+    /// Feature indices by global importance, most important first (ties in schema order).
+    by_importance: Vec<usize>,
+}
+
+impl Explainer {
+    /// Precomputes modalities and the background from the reference rows (scores the
+    /// background once).
+    pub fn build(model: &Model, reference: &[Row]) -> Result<Explainer, String> {
+        if reference.is_empty() {
+            return Err("explanations need at least one reference row".into());
+        }
+        let modalities = Modalities::compute(&model.schema, reference);
+        let background = Background::build(model, reference)?;
+        let mut by_importance: Vec<usize> = (0..model.schema.features.len()).collect();
+        by_importance
+            .sort_by(|a, b| model.schema.importance[*b].total_cmp(&model.schema.importance[*a]));
+        Ok(Explainer {
+            modalities,
+            background,
+            by_importance,
+        })
+    }
+
+    /// The ICE modalities (for descriptions and tests).
+    pub fn modalities(&self) -> &Modalities {
+        &self.modalities
+    }
+
+    /// Explains every subject; one list of `(feature, value)` per subject, largest |value|
+    /// first, at most `nExplanations` long.
+    pub fn explain(
+        &self,
+        model: &Model,
+        subjects: &[Subject<'_>],
+        options: &ExplanationOptions,
+    ) -> Result<Vec<Vec<(usize, f64)>>, ApiError> {
+        let d = model.schema.features.len();
+        let candidates =
+            &self.by_importance[..d.min(options.n_explanations * CANDIDATES_PER_EXPLANATION)];
+        let per_subject = match options.method {
+            Method::Ice => self.modalities.rows_for(candidates),
+            Method::Shapley => options.n_monte_carlo_steps * d.saturating_sub(1),
+        }
+        .max(1);
+        let per_run = (MAX_ROWS_PER_RUN / per_subject).max(1);
+        let mut results = Vec::with_capacity(subjects.len());
+        for chunk in subjects.chunks(per_run) {
+            let mut builder = model.builder(per_subject * chunk.len());
+            let plans: Vec<Vec<u32>> = chunk
+                .iter()
+                .map(|s| match options.method {
+                    Method::Ice => self.plan_ice(s, candidates, &mut builder),
+                    Method::Shapley => {
+                        self.plan_shapley(s, options.n_monte_carlo_steps, &mut builder)
+                    }
+                })
+                .collect();
+            let outputs = model.run(&builder.finish())?;
+            let space = ScoreSpace::of(model);
+            for (subject, plan) in chunk.iter().zip(plans) {
+                let values = match options.method {
+                    Method::Ice => self.finish_ice(space, subject, candidates, &plan, &outputs),
+                    Method::Shapley => self.finish_shapley(
+                        space,
+                        subject,
+                        d,
+                        options.n_monte_carlo_steps,
+                        &plan,
+                        &outputs,
+                    ),
+                };
+                results.push(top(values, options.n_explanations));
+            }
+        }
+        Ok(results)
+    }
+
+    fn plan_ice(
+        &self,
+        s: &Subject<'_>,
+        candidates: &[usize],
+        builder: &mut BatchBuilder<'_>,
+    ) -> Vec<u32> {
+        let mut plan = Vec::with_capacity(self.modalities.rows_for(candidates));
+        for &c in candidates {
+            for (m, _) in &self.modalities.per_feature[c] {
+                if *m == s.row[c] {
+                    plan.push(NO_ROW);
+                } else {
+                    plan.push(builder.rows() as u32);
+                    builder.push_with(|f| if f == c { m } else { &s.row[f] });
+                }
+            }
+        }
+        plan
+    }
+
+    fn finish_ice(
+        &self,
+        space: ScoreSpace,
+        s: &Subject<'_>,
+        candidates: &[usize],
+        plan: &[u32],
+        outputs: &Matrix,
+    ) -> Vec<(usize, f64)> {
+        let class = argmax(s.output);
+        let s_x = space.score(s.output, class);
+        let mut steps = plan.iter();
+        candidates
+            .iter()
+            .map(|&c| {
+                // Σ wⱼ (s(x) − s(x with xᵢ := mⱼ)) = s(x) − Σ wⱼ s(...) as the weights sum
+                // to 1; written this way a modality equal to xᵢ adds exactly 0.
+                let value: f64 = self.modalities.per_feature[c]
+                    .iter()
+                    .map(|(_, w)| {
+                        let row = *steps.next().unwrap_or(&NO_ROW);
+                        if row == NO_ROW {
+                            0.0
+                        } else {
+                            w * (s_x - space.score(outputs.row(row as usize), class))
+                        }
+                    })
+                    .sum();
+                (c, value)
+            })
+            .collect()
+    }
+
+    fn plan_shapley(
+        &self,
+        s: &Subject<'_>,
+        steps: usize,
+        builder: &mut BatchBuilder<'_>,
+    ) -> Vec<u32> {
+        let d = s.row.len();
+        let mut plan = Vec::with_capacity(steps * d.saturating_sub(1));
+        let mut from_x = vec![false; d];
+        for k in 0..steps {
+            let b = &self.background.rows[k];
+            from_x.iter_mut().for_each(|m| *m = false);
+            for &f in &self.background.permutations[k][..d.saturating_sub(1)] {
+                let f = f as usize;
+                from_x[f] = true;
+                if s.row[f] == b[f] {
+                    plan.push(NO_ROW);
+                } else {
+                    plan.push(builder.rows() as u32);
+                    builder.push_with(|g| if from_x[g] { &s.row[g] } else { &b[g] });
+                }
+            }
+        }
+        plan
+    }
+
+    fn finish_shapley(
+        &self,
+        space: ScoreSpace,
+        s: &Subject<'_>,
+        d: usize,
+        steps: usize,
+        plan: &[u32],
+        outputs: &Matrix,
+    ) -> Vec<(usize, f64)> {
+        let class = argmax(s.output);
+        let s_x = space.score(s.output, class);
+        let mut phi = vec![0.0; d];
+        let mut rows = plan.iter();
+        for k in 0..steps {
+            let permutation = &self.background.permutations[k];
+            let mut previous = space.score(self.background.outputs.row(k), class);
+            for &f in &permutation[..d - 1] {
+                let row = *rows.next().unwrap_or(&NO_ROW);
+                let current = if row == NO_ROW {
+                    previous
+                } else {
+                    space.score(outputs.row(row as usize), class)
+                };
+                phi[f as usize] += current - previous;
+                previous = current;
+            }
+            phi[permutation[d - 1] as usize] += s_x - previous;
+        }
+        phi.into_iter()
+            .enumerate()
+            .map(|(f, v)| (f, v / steps as f64))
+            .collect()
+    }
+}
+
+/// The quantity explanations decompose.
+#[derive(Clone, Copy, Debug)]
+pub struct ScoreSpace {
+    task: Task,
+    positive_index: usize,
+}
+
+impl ScoreSpace {
+    /// The score space of a model.
+    pub fn of(model: &Model) -> ScoreSpace {
+        ScoreSpace {
+            task: model.schema.task,
+            positive_index: model.schema.positive_index,
+        }
+    }
+
+    /// The score of one output row; `class` is the predicted class of the record explained
+    /// (multiclass).
+    pub fn score(&self, output: &[f32], class: usize) -> f64 {
+        match self.task {
+            Task::Regression => f64::from(output[0]),
+            Task::Binary => log_odds(output[self.positive_index]),
+            Task::Multiclass => log_odds(output[class]),
+        }
+    }
+}
+
+/// ln(p / (1 − p)) with p clipped to [0.01, 0.99].
+pub fn log_odds(p: f32) -> f64 {
+    let p = f64::from(p).clamp(0.01, 0.99);
+    (p / (1.0 - p)).ln()
+}
+
+/// The `n` values of largest magnitude, largest first (ties in feature order).
+fn top(mut values: Vec<(usize, f64)>, n: usize) -> Vec<(usize, f64)> {
+    values.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    values.truncate(n);
+    values
+}
