@@ -21,7 +21,12 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 pub struct Remote {
     /// Base URL of the Plinth server.
-    #[arg(long, global = true, env = "PLINTH_SERVER", default_value = "http://127.0.0.1:11200")]
+    #[arg(
+        long,
+        global = true,
+        env = "PLINTH_SERVER",
+        default_value = "http://127.0.0.1:11200"
+    )]
     pub server: String,
     /// Admin API key.
     #[arg(long, global = true, env = "PLINTH_ADMIN_KEY", hide_env_values = true)]
