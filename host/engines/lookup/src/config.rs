@@ -65,12 +65,6 @@ impl LookupConfig {
     pub fn validate(self, ctx: &LoadContext) -> Result<LookupSettings, LoadError> {
         let path = ctx.artifact("dataset", &self.dataset)?;
         let lower = self.dataset.to_ascii_lowercase();
-        if lower.ends_with(".parquet") || lower.ends_with(".pq") {
-            return Err(LoadError::field(
-                "dataset",
-                "Parquet datasets are not supported by this build; export the dataset as CSV (header line first)",
-            ));
-        }
         if self.keys.is_empty() {
             return Err(LoadError::field(
                 "keys",

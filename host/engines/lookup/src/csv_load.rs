@@ -42,11 +42,11 @@ pub(crate) struct LoadedColumns {
     pub rows: usize,
 }
 
-struct Selected {
-    /// Position in the CSV record.
-    source: usize,
-    name: String,
-    declared: Option<ColumnType>,
+pub(crate) struct Selected {
+    /// Position in the CSV record (or the Parquet schema).
+    pub(crate) source: usize,
+    pub(crate) name: String,
+    pub(crate) declared: Option<ColumnType>,
     inference: TypeInference,
     text_bytes: usize,
 }
@@ -95,7 +95,10 @@ fn read_headers(path: &Path, options: &CsvOptions) -> Result<Vec<String>, Datase
     Ok(names)
 }
 
-fn select(headers: &[String], options: &CsvOptions) -> Result<Vec<Selected>, DatasetError> {
+pub(crate) fn select(
+    headers: &[String],
+    options: &CsvOptions,
+) -> Result<Vec<Selected>, DatasetError> {
     if options.keys.is_empty() {
         return Err(DatasetError::NoKeys);
     }

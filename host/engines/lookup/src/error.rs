@@ -9,6 +9,9 @@ pub enum DatasetError {
     /// The file could not be read or is not valid CSV.
     #[error("cannot read the CSV file: {0}")]
     Csv(String),
+    /// The file could not be read as Parquet, or its schema is not a flat table.
+    #[error("cannot read the Parquet file: {0}")]
+    Parquet(String),
     /// No key column was given.
     #[error("expected at least one key column, found an empty list")]
     NoKeys,
@@ -56,7 +59,9 @@ impl DatasetError {
     /// The manifest field at fault.
     pub fn field(&self) -> String {
         match self {
-            DatasetError::Csv(_) | DatasetError::TooLarge { .. } => "dataset".into(),
+            DatasetError::Csv(_) | DatasetError::Parquet(_) | DatasetError::TooLarge { .. } => {
+                "dataset".into()
+            }
             DatasetError::NoKeys => "keys".into(),
             DatasetError::UnknownColumn { field, .. } | DatasetError::Duplicate { field, .. } => {
                 field.clone()

@@ -57,6 +57,27 @@ impl DatasetIndex {
         ))
     }
 
+    /// Loads a Parquet file (a flat table; types from its schema unless declared) and indexes it
+    /// on `options.keys` (`null_values` and `delimiter` do not apply).
+    pub fn from_parquet(path: &Path, options: &CsvOptions) -> Result<DatasetIndex, DatasetError> {
+        let loaded = crate::parquet_load::load(path, options)?;
+        Ok(DatasetIndex::from_columns(
+            loaded.columns,
+            loaded.key_count,
+            loaded.rows,
+        ))
+    }
+
+    /// Loads a `.parquet` / `.pq` file with [`DatasetIndex::from_parquet`], anything else
+    /// with [`DatasetIndex::from_csv`].
+    pub fn from_file(path: &Path, options: &CsvOptions) -> Result<DatasetIndex, DatasetError> {
+        if is_parquet(path) {
+            DatasetIndex::from_parquet(path, options)
+        } else {
+            DatasetIndex::from_csv(path, options)
+        }
+    }
+
     /// Indexes columns already in memory: the first `key_count` columns are the key, in order.
     /// Every column must hold `rows` values.
     pub fn from_columns(columns: Vec<Column>, key_count: usize, rows: usize) -> DatasetIndex {
@@ -236,4 +257,11 @@ impl Hasher for PassThrough {
     fn write_u64(&mut self, v: u64) {
         self.0 = v;
     }
+}
+
+/// Whether a dataset path names a Parquet file (by its extension).
+pub fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
 }

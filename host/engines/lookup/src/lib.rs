@@ -16,6 +16,7 @@ mod endpoint;
 mod error;
 mod index;
 mod key;
+mod parquet_load;
 mod policy;
 mod records;
 mod types;
@@ -25,7 +26,7 @@ pub use config::{ENDPOINT_DEFAULT_POLICIES, LookupConfig, LookupSettings};
 pub use csv_load::CsvOptions;
 pub use endpoint::{LOOKUP_ACTIONS, LookupEndpoint, MAX_ITEMS};
 pub use error::DatasetError;
-pub use index::{DatasetIndex, LookupOutcome};
+pub use index::{DatasetIndex, LookupOutcome, is_parquet};
 pub use key::{KeyInput, KeyValue};
 pub use policy::{IgnoreReason, MissingPolicy, MultiplePolicy, Policies, Resolution};
 pub use types::ColumnType;
@@ -59,7 +60,7 @@ impl EngineFactory for LookupFactory {
             csv,
             policies,
         } = settings;
-        let index = tokio::task::spawn_blocking(move || DatasetIndex::from_csv(&path, &csv))
+        let index = tokio::task::spawn_blocking(move || DatasetIndex::from_file(&path, &csv))
             .await
             .map_err(|e| {
                 LoadError::general(format!("loading the dataset stopped unexpectedly: {e}"))
