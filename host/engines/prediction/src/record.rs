@@ -10,11 +10,15 @@ use serde_json::{Map, Value};
 /// Converts a `features` object into a row. Errors are 400s naming the feature.
 pub fn row_from_features(schema: &Schema, features: &Map<String, Value>) -> Result<Row, ApiError> {
     let mut row = Vec::with_capacity(schema.features.len());
+    let mut present = 0;
     for feature in &schema.features {
         let cell = match features.get(&feature.name) {
             None => None,
-            Some(value) => Cell::from_json(value, feature.kind, feature.onnx_type)
-                .map_err(|problem| ApiError::invalid_input(&feature.name, problem))?,
+            Some(value) => {
+                present += 1;
+                Cell::from_json(value, feature.kind, feature.onnx_type)
+                    .map_err(|problem| ApiError::invalid_input(&feature.name, problem))?
+            }
         };
         let cell = match (cell, &feature.missing) {
             (Some(cell), _) => cell,
@@ -31,17 +35,13 @@ pub fn row_from_features(schema: &Schema, features: &Map<String, Value>) -> Resu
         };
         row.push(cell);
     }
-    if features.len() > schema.features.len()
-        || features.keys().any(|k| schema.position(k).is_none())
-    {
+    if present < features.len() && tracing::enabled!(tracing::Level::DEBUG) {
         let unknown: Vec<&str> = features
             .keys()
             .filter(|k| schema.position(k).is_none())
             .map(String::as_str)
             .collect();
-        if !unknown.is_empty() {
-            tracing::debug!(model = %schema.name, ?unknown, "features the model does not use were ignored");
-        }
+        tracing::debug!(model = %schema.name, ?unknown, "features the model does not use were ignored");
     }
     Ok(row)
 }

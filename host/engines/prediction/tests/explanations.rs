@@ -308,3 +308,36 @@ fn explanations_off_or_bad_options() {
     let map = explain(&endpoint, &X, "SHAPLEY", 50, 25);
     assert_eq!(map.len(), 6);
 }
+
+#[test]
+fn shapley_on_wide_models_groups_the_features_outside_the_candidates() {
+    // 8 features, nExplanations = 1: 5 candidates by importance (x0..x4) each on its own and
+    // x5..x7 switched as one group. On an additive model each candidate still gets exactly
+    // w·(x − mean), and x7 (largest weight, least important) is not reported.
+    let reference = linear::reference(200, 8);
+    let mean = linear::means(&reference);
+    let weights = vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.0, 0.0, 9.0];
+    let scorer = Arc::new(LinearScorer::new(
+        Kind::Regression,
+        vec![weights.clone()],
+        vec![0.0],
+    ));
+    let importance = [0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.04, 0.01];
+    let endpoint = linear::endpoint(
+        scorer.clone(),
+        linear::schema(Kind::Regression, 8, &importance),
+        &reference,
+    );
+    let x = [3.0; 8];
+    let before = scorer.rows.load(Ordering::SeqCst);
+    let one = explain(&endpoint, &x, "SHAPLEY", 1, 1000);
+    // 1 prediction row + 1000 steps × 5 switches (6 players, the last switch is x itself).
+    assert_eq!(scorer.rows.load(Ordering::SeqCst) - before, 1 + 1000 * 5);
+    assert_eq!(one.keys().collect::<Vec<_>>(), ["x4"]);
+    let want = weights[4] * (3.0 - mean[4]);
+    assert!(
+        (phi(&one, 4) - want).abs() < 1e-3,
+        "{} vs {want}",
+        phi(&one, 4)
+    );
+}

@@ -83,9 +83,18 @@ impl Explainer {
         let d = model.schema.features.len();
         let candidates =
             &self.by_importance[..d.min(options.n_explanations * CANDIDATES_PER_EXPLANATION)];
+        let steps = options.n_monte_carlo_steps;
+        let groups = ShapleyGroups::new(d, candidates);
+        let generated;
+        let permutations: &[Vec<u32>] = if groups.grouped {
+            generated = shapley::permutations(groups.members.len(), steps);
+            &generated
+        } else {
+            &self.background.permutations
+        };
         let per_subject = match options.method {
             Method::Ice => self.modalities.rows_for(candidates),
-            Method::Shapley => options.n_monte_carlo_steps * d.saturating_sub(1),
+            Method::Shapley => steps * (groups.members.len() - 1),
         }
         .max(1);
         let per_run = (MAX_ROWS_PER_RUN / per_subject).max(1);
@@ -97,7 +106,7 @@ impl Explainer {
                 .map(|s| match options.method {
                     Method::Ice => self.plan_ice(s, candidates, &mut builder),
                     Method::Shapley => {
-                        self.plan_shapley(s, options.n_monte_carlo_steps, &mut builder)
+                        self.plan_shapley(s, steps, &groups, permutations, &mut builder)
                     }
                 })
                 .collect();
@@ -109,8 +118,8 @@ impl Explainer {
                     Method::Shapley => self.finish_shapley(
                         space,
                         subject,
-                        d,
-                        options.n_monte_carlo_steps,
+                        &groups,
+                        (steps, permutations),
                         &plan,
                         &outputs,
                     ),
@@ -177,22 +186,26 @@ impl Explainer {
         &self,
         s: &Subject<'_>,
         steps: usize,
+        groups: &ShapleyGroups,
+        permutations: &[Vec<u32>],
         builder: &mut BatchBuilder<'_>,
     ) -> Vec<u32> {
-        let d = s.row.len();
-        let mut plan = Vec::with_capacity(steps * d.saturating_sub(1));
-        let mut from_x = vec![false; d];
-        for k in 0..steps {
-            let b = &self.background.rows[k];
+        let g = groups.members.len();
+        let mut plan = Vec::with_capacity(steps * (g - 1));
+        let mut from_x = vec![false; s.row.len()];
+        for (b, permutation) in self.background.rows.iter().zip(permutations).take(steps) {
             from_x.iter_mut().for_each(|m| *m = false);
-            for &f in &self.background.permutations[k][..d.saturating_sub(1)] {
-                let f = f as usize;
-                from_x[f] = true;
-                if s.row[f] == b[f] {
-                    plan.push(NO_ROW);
-                } else {
+            for &group in &permutation[..g - 1] {
+                let mut changed = false;
+                for &f in &groups.members[group as usize] {
+                    from_x[f] = true;
+                    changed |= s.row[f] != b[f];
+                }
+                if changed {
                     plan.push(builder.rows() as u32);
-                    builder.push_with(|g| if from_x[g] { &s.row[g] } else { &b[g] });
+                    builder.push_with(|f| if from_x[f] { &s.row[f] } else { &b[f] });
+                } else {
+                    plan.push(NO_ROW);
                 }
             }
         }
@@ -203,34 +216,64 @@ impl Explainer {
         &self,
         space: ScoreSpace,
         s: &Subject<'_>,
-        d: usize,
-        steps: usize,
+        groups: &ShapleyGroups,
+        (steps, permutations): (usize, &[Vec<u32>]),
         plan: &[u32],
         outputs: &Matrix,
     ) -> Vec<(usize, f64)> {
         let class = argmax(s.output);
         let s_x = space.score(s.output, class);
-        let mut phi = vec![0.0; d];
+        let g = groups.members.len();
+        let mut phi = vec![0.0; g];
         let mut rows = plan.iter();
-        for k in 0..steps {
-            let permutation = &self.background.permutations[k];
+        for (k, permutation) in permutations.iter().enumerate().take(steps) {
             let mut previous = space.score(self.background.outputs.row(k), class);
-            for &f in &permutation[..d - 1] {
+            for &group in &permutation[..g - 1] {
                 let row = *rows.next().unwrap_or(&NO_ROW);
                 let current = if row == NO_ROW {
                     previous
                 } else {
                     space.score(outputs.row(row as usize), class)
                 };
-                phi[f as usize] += current - previous;
+                phi[group as usize] += current - previous;
                 previous = current;
             }
-            phi[permutation[d - 1] as usize] += s_x - previous;
+            phi[permutation[g - 1] as usize] += s_x - previous;
         }
-        phi.into_iter()
-            .enumerate()
-            .map(|(f, v)| (f, v / steps as f64))
+        groups
+            .members
+            .iter()
+            .zip(phi)
+            .filter(|(members, _)| members.len() == 1)
+            .map(|(members, v)| (members[0], v / steps as f64))
             .collect()
+    }
+}
+
+/// The players of a Shapley walk: every feature on its own when the candidate set covers all
+/// features; otherwise each candidate on its own plus one group of all the other features
+/// (switched together; its value is not reported), so that wide models score
+/// `steps × candidates` rows instead of `steps × (features − 1)`.
+struct ShapleyGroups {
+    members: Vec<Vec<usize>>,
+    grouped: bool,
+}
+
+impl ShapleyGroups {
+    fn new(d: usize, candidates: &[usize]) -> ShapleyGroups {
+        if candidates.len() >= d {
+            return ShapleyGroups {
+                members: (0..d).map(|f| vec![f]).collect(),
+                grouped: false,
+            };
+        }
+        let rest: Vec<usize> = (0..d).filter(|f| !candidates.contains(f)).collect();
+        let mut members: Vec<Vec<usize>> = candidates.iter().map(|&f| vec![f]).collect();
+        members.push(rest);
+        ShapleyGroups {
+            members,
+            grouped: true,
+        }
     }
 }
 
