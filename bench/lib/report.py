@@ -43,7 +43,7 @@ def main() -> None:
     for r in rows:
         name = r["id"].split("@")[0]
         if r["status"] != "ok":
-            p(f"| {name} | {r['server']} | {r['conc']} | skipped: {r['note']} | | | | |")
+            p(f"| {name} | {r['server']} | {r['conc']} | skipped: {r['note'][:110]} | | | | |")
             continue
         errors = int(r["status_errors"]) + int(r["socket_errors"])
         p(f"| {name} | {r['server']} | {r['conc']} | {r['rps']:,.0f} | {ms(r['p50_us'])} | "
@@ -78,6 +78,13 @@ def main() -> None:
     if int(meta["plinth_rss_idle_kib"]) > 0:
         p(f"Plinth RSS after deploying the examples and the {int(meta['lookup_rows']):,}-row lookup "
           f"table, before load: {int(meta['plinth_rss_idle_kib']) / 1024:.0f} MiB.")
+        p()
+    errors = out / "plinth-deploy-errors.txt"
+    if errors.exists() and errors.read_text().strip():
+        p("Plinth's log at start (bundles that did not deploy explain skipped scenarios):")
+        p()
+        for line in errors.read_text().splitlines():
+            p(f"- `{line.split(': ', 1)[-1].strip()[:300]}`")
         p()
     p("Versions: " + "; ".join(
         f"{k} {meta[k].strip()}" for k in
