@@ -4,8 +4,9 @@
 
 use crate::runtime::Host;
 use crate::store::{AuditRow, Store, now_millis};
+use arc_swap::ArcSwap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -22,7 +23,8 @@ const CAPACITY: usize = 16_384;
 /// Fan-out of events to the audit writer and subscribers.
 pub struct EventBus {
     audit: mpsc::Sender<Arc<CallEvent>>,
-    subscribers: RwLock<Vec<mpsc::Sender<Arc<CallEvent>>>>,
+    /// Read on every call without a lock; replaced (rarely) when a plugin subscribes.
+    subscribers: ArcSwap<Vec<mpsc::Sender<Arc<CallEvent>>>>,
     dropped: AtomicU64,
 }
 
@@ -33,7 +35,7 @@ impl EventBus {
         tokio::spawn(audit_writer(store, rx));
         EventBus {
             audit: tx,
-            subscribers: RwLock::new(Vec::new()),
+            subscribers: ArcSwap::from_pointee(Vec::new()),
             dropped: AtomicU64::new(0),
         }
     }
@@ -41,10 +43,11 @@ impl EventBus {
     /// A new subscription receiving every event from now on.
     pub fn subscribe(&self) -> mpsc::Receiver<Arc<CallEvent>> {
         let (tx, rx) = mpsc::channel(CAPACITY);
-        self.subscribers
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(tx);
+        self.subscribers.rcu(|current| {
+            let mut next = (**current).clone();
+            next.push(tx.clone());
+            next
+        });
         rx
     }
 
@@ -54,8 +57,7 @@ impl EventBus {
         if self.audit.try_send(event.clone()).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
-        let subscribers = self.subscribers.read().unwrap_or_else(|e| e.into_inner());
-        for subscriber in subscribers.iter() {
+        for subscriber in self.subscribers.load().iter() {
             if subscriber.try_send(event.clone()).is_err() {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
@@ -68,30 +70,32 @@ impl EventBus {
     }
 }
 
-/// Writes one log line per event and appends events to the audit table in batches.
+/// Writes one log line per event and appends events to the audit table in batches (one
+/// transaction per batch).
 async fn audit_writer(store: Store, mut rx: mpsc::Receiver<Arc<CallEvent>>) {
-    let mut batch: Vec<AuditRow> = Vec::with_capacity(512);
-    loop {
-        let first = rx.recv().await;
-        let Some(first) = first else { break };
-        batch.push(log_and_take(&first));
+    let mut batch: Vec<Arc<CallEvent>> = Vec::with_capacity(512);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
         // Gather what is already queued, then write once.
         tokio::time::sleep(Duration::from_millis(20)).await;
         while batch.len() < 2048 {
             match rx.try_recv() {
-                Ok(event) => batch.push(log_and_take(&event)),
+                Ok(event) => batch.push(event),
                 Err(_) => break,
             }
         }
-        if let Err(e) = store.append_audit(&batch).await {
-            tracing::error!("audit trail: {} records not written: {e}", batch.len());
+        batch.iter().for_each(|event| log(&event.record));
+        let rows: Vec<&AuditRow> = batch.iter().map(|event| &event.record).collect();
+        if let Err(e) = store.append_audit(&rows).await {
+            tracing::error!("audit trail: {} records not written: {e}", rows.len());
         }
+        drop(rows);
         batch.clear();
     }
 }
 
-fn log_and_take(event: &CallEvent) -> AuditRow {
-    let r = &event.record;
+/// The audit log line of one event.
+fn log(r: &AuditRow) {
     if r.kind == "call" {
         tracing::info!(
             target: "plinth::audit",
@@ -115,7 +119,6 @@ fn log_and_take(event: &CallEvent) -> AuditRow {
             "admin"
         );
     }
-    r.clone()
 }
 
 impl Host {

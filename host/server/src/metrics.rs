@@ -43,18 +43,20 @@ impl EndpointMetrics {
 /// All endpoints' counters.
 #[derive(Default)]
 pub struct Metrics {
-    by_endpoint: RwLock<HashMap<(String, String), Arc<EndpointMetrics>>>,
+    /// service → endpoint → counters. Two levels so that recording a call looks up `&str`s
+    /// without allocating a key; the write lock is taken only for an endpoint's first call.
+    by_endpoint: RwLock<HashMap<String, HashMap<String, Arc<EndpointMetrics>>>>,
 }
 
 impl Metrics {
     /// Records one call.
     pub fn record(&self, service: &str, endpoint: &str, status: u16, duration_us: u64) {
-        let key = (service.to_owned(), endpoint.to_owned());
         let existing = self
             .by_endpoint
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
+            .get(service)
+            .and_then(|endpoints| endpoints.get(endpoint))
             .cloned();
         let entry = match existing {
             Some(entry) => entry,
@@ -62,7 +64,9 @@ impl Metrics {
                 .by_endpoint
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
-                .entry(key)
+                .entry(service.to_owned())
+                .or_default()
+                .entry(endpoint.to_owned())
                 .or_default()
                 .clone(),
         };
@@ -75,7 +79,11 @@ impl Metrics {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .flat_map(|(service, endpoints)| {
+                endpoints
+                    .iter()
+                    .map(|(endpoint, m)| ((service.clone(), endpoint.clone()), m.clone()))
+            })
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all

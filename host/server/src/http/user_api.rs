@@ -244,27 +244,15 @@ async fn serve(
         }
     };
 
-    let mut timing = Map::new();
-    timing.insert(
-        "preProcessing".into(),
-        Value::from(pre_processing.as_micros() as u64),
-    );
-    timing.insert("wait".into(), Value::from(wait.as_micros() as u64));
-    timing.insert(
-        "execution".into(),
-        Value::from(execution.as_micros() as u64),
-    );
-    for (name, micros) in &reply.timing {
-        timing.insert((*name).into(), Value::from(*micros));
-    }
-    let mut body = reply.body;
-    body.insert("timing".into(), Value::Object(timing));
-    body.insert(
-        "apiContext".into(),
-        serde_json::json!({"serviceId": service_id, "endpointId": endpoint_id, "serviceGeneration": generation_id}),
-    );
-    let bytes = serde_json::to_vec(&Value::Object(body))
-        .map_err(|e| ApiError::internal("Internal", e.to_string()))?;
+    let bytes = envelope(
+        &reply,
+        pre_processing,
+        wait,
+        execution,
+        service_id,
+        endpoint_id,
+        &generation_id,
+    )?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -273,6 +261,47 @@ async fn serve(
         bytes,
     )
         .into_response())
+}
+
+/// Serialises the engine's members followed by `timing` and `apiContext`, straight into the
+/// output buffer (no intermediate `Value` tree for the envelope).
+fn envelope(
+    reply: &plinth_engine_api::Reply,
+    pre_processing: std::time::Duration,
+    wait: std::time::Duration,
+    execution: std::time::Duration,
+    service_id: &str,
+    endpoint_id: &str,
+    generation_id: &str,
+) -> Result<Vec<u8>, ApiError> {
+    use std::io::Write as _;
+    let fail = |e: &dyn std::fmt::Display| ApiError::internal("Internal", e.to_string());
+    let mut out = serde_json::to_vec(&reply.body).map_err(|e| fail(&e))?;
+    out.pop(); // the closing '}' of the engine's object
+    if !reply.body.is_empty() {
+        out.push(b',');
+    }
+    write!(
+        out,
+        "\"timing\":{{\"preProcessing\":{},\"wait\":{},\"execution\":{}",
+        pre_processing.as_micros(),
+        wait.as_micros(),
+        execution.as_micros()
+    )
+    .map_err(|e| fail(&e))?;
+    for (name, micros) in &reply.timing {
+        out.push(b',');
+        serde_json::to_writer(&mut out, name).map_err(|e| fail(&e))?;
+        write!(out, ":{micros}").map_err(|e| fail(&e))?;
+    }
+    out.extend_from_slice(b"},\"apiContext\":{\"serviceId\":");
+    serde_json::to_writer(&mut out, service_id).map_err(|e| fail(&e))?;
+    out.extend_from_slice(b",\"endpointId\":");
+    serde_json::to_writer(&mut out, endpoint_id).map_err(|e| fail(&e))?;
+    out.extend_from_slice(b",\"serviceGeneration\":");
+    serde_json::to_writer(&mut out, generation_id).map_err(|e| fail(&e))?;
+    out.extend_from_slice(b"}}");
+    Ok(out)
 }
 
 /// Removes and parses the `dispatch` member. For `run` and `query`, whose bodies are the
@@ -312,6 +341,22 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn the_envelope_follows_the_engine_members() {
+        let reply = plinth_engine_api::Reply::member("results", json!([1, "a\"b"]))
+            .with_timing("lookup", 7);
+        let us = std::time::Duration::from_micros;
+        let bytes = envelope(&reply, us(1), us(2), us(3), "s\"1", "e", "v1").unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            r#"{"results":[1,"a\"b"],"timing":{"preProcessing":1,"wait":2,"execution":3,"lookup":7},"apiContext":{"serviceId":"s\"1","endpointId":"e","serviceGeneration":"v1"}}"#
+        );
+        let empty = plinth_engine_api::Reply::default();
+        let bytes = envelope(&empty, us(0), us(0), us(0), "s", "e", "v").unwrap();
+        assert!(serde_json::from_slice::<Value>(&bytes).unwrap()["timing"].is_object());
     }
 
     #[test]

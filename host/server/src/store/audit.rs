@@ -1,6 +1,6 @@
 use super::Store;
 use serde::Serialize;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 /// One audit record: a user call or an admin action.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -29,27 +29,29 @@ pub struct AuditRow {
 }
 
 impl Store {
-    /// Appends audit rows in one statement.
-    pub async fn append_audit(&self, rows: &[AuditRow]) -> sqlx::Result<()> {
-        for chunk in rows.chunks(400) {
-            let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO audit (at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail) ",
-            );
-            query.push_values(chunk, |mut b, r| {
-                b.push_bind(r.at)
-                    .push_bind(&r.kind)
-                    .push_bind(&r.service_id)
-                    .push_bind(&r.endpoint_id)
-                    .push_bind(&r.generation)
-                    .push_bind(&r.action)
-                    .push_bind(r.status)
-                    .push_bind(r.duration_us)
-                    .push_bind(&r.key_id)
-                    .push_bind(&r.detail);
-            });
-            query.build().execute(self.pool()).await?;
+    /// Appends audit rows in one transaction. One constant single-row `INSERT`, so every
+    /// execution reuses the connection's cached prepared statement.
+    pub async fn append_audit(&self, rows: &[&AuditRow]) -> sqlx::Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO audit (at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(r.at)
+            .bind(&r.kind)
+            .bind(&r.service_id)
+            .bind(&r.endpoint_id)
+            .bind(&r.generation)
+            .bind(&r.action)
+            .bind(r.status)
+            .bind(r.duration_us)
+            .bind(&r.key_id)
+            .bind(&r.detail)
+            .execute(&mut *tx)
+            .await?;
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// The newest `limit` audit rows, newest first, optionally for one service.
