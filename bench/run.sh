@@ -118,15 +118,23 @@ plinth_rss_idle="$(rss_kib "${SERVER_PID[plinth]:-0}")"
 wrk_cmd=(wrk -t1 --timeout 10s -s bench/wrk.lua)
 [ -n "$LOADGEN_CPUS" ] && wrk_cmd=(taskset -c "$LOADGEN_CPUS" "${wrk_cmd[@]}")
 
+# CPU time stolen by the hypervisor during a run (this VM shares its host): "total steal" ticks.
+cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9}' /proc/stat; }
+steal_percent() { # "TOTAL STEAL" before, after
+    read -r t0 s0 <<< "$1"
+    read -r t1 s1 <<< "$2"
+    python3 -c "print(f'{100 * ($s1 - $s0) / max(1, $t1 - $t0):.0f}')"
+}
+
 results="$out/results.tsv"
-printf 'id\tserver\tconc\tstatus\trequests\tduration_us\tstatus_errors\tsocket_errors\tp50_us\tp99_us\tmean_us\trss_kib\tnote\n' > "$results"
+printf 'id\tserver\tconc\tstatus\trequests\tduration_us\tstatus_errors\tsocket_errors\tp50_us\tp99_us\tmean_us\trss_kib\tsteal\tnote\n' > "$results"
 for line in "${selected[@]}"; do
     read -r id server conc path body keys <<< "$line"
     url="http://127.0.0.1:${SERVER_PORT[$server]}$path"
     body_file=""
     [ "$body" != "-" ] && body_file="$bodies/$body"
     if [ -n "${failed[$server]:-}" ]; then
-        printf '%s\t%s\t%s\tskipped\t\t\t\t\t\t\t\t\t%s\n' "$id" "$server" "$conc" "$server: ${failed[$server]}" >> "$results"
+        printf '%s\t%s\t%s\tskipped\t\t\t\t\t\t\t\t\t\t%s\n' "$id" "$server" "$conc" "$server: ${failed[$server]}" >> "$results"
         continue
     fi
     # Probe: one request must answer 2xx (a missing endpoint skips the scenario, with why).
@@ -138,21 +146,24 @@ for line in "${selected[@]}"; do
     code="$("${probe[@]}" "$url" || echo 000)"
     if [[ "$code" != 2* ]]; then
         note="probe answered HTTP $code: $(head -c 160 "$out/responses/$id.json" 2>/dev/null | tr '\t\n' '  ')"
-        printf '%s\t%s\t%s\tskipped\t\t\t\t\t\t\t\t\t%s\n' "$id" "$server" "$conc" "$note" >> "$results"
+        printf '%s\t%s\t%s\tskipped\t\t\t\t\t\t\t\t\t\t%s\n' "$id" "$server" "$conc" "$note" >> "$results"
         echo "-- $id: skipped ($note)" >&2
         continue
     fi
     echo "-- $id: wrk -c$conc -d$DURATION $url" >&2
     BENCH_BODY="$body_file" BENCH_KEY_MAX="$keys" \
         "${wrk_cmd[@]}" -c"$conc" -d"$WARMUP" "$url" > /dev/null
+    steal_before="$(cpu_ticks)"
     BENCH_BODY="$body_file" BENCH_KEY_MAX="$keys" \
         "${wrk_cmd[@]}" -c"$conc" -d"$DURATION" --latency "$url" > "$out/$id.wrk.txt"
+    steal="$(steal_percent "$steal_before" "$(cpu_ticks)")"
     stats="$(grep '^BENCH ' "$out/$id.wrk.txt" | sed 's/^BENCH //')"
     declare -A s=()
     for kv in $stats; do s[${kv%%=*}]="${kv#*=}"; done
-    printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$id" "$server" "$conc" \
+    printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$id" "$server" "$conc" \
         "${s[requests]}" "${s[duration_us]}" "${s[status_errors]}" "${s[socket_errors]}" \
-        "${s[p50_us]}" "${s[p99_us]}" "${s[mean_us]}" "$(rss_kib "${SERVER_PID[$server]}")" >> "$results"
+        "${s[p50_us]}" "${s[p99_us]}" "${s[mean_us]}" "$(rss_kib "${SERVER_PID[$server]}")" \
+        "$steal" >> "$results"
     unset s
 done
 

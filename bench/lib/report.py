@@ -38,16 +38,16 @@ def main() -> None:
       f"Pinning: {meta['pinning'] or 'none'}. Each scenario: {meta['warmup']} warm-up, then "
       f"{meta['duration']} measured, one wrk thread.")
     p()
-    p("| scenario | server | connections | requests/s | p50 ms | p99 ms | errors | RSS after (MiB) |")
-    p("|---|---|---|---|---|---|---|---|")
+    p("| scenario | server | connections | requests/s | p50 ms | p99 ms | errors | RSS after (MiB) | CPU stolen by the hypervisor |")
+    p("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         name = r["id"].split("@")[0]
         if r["status"] != "ok":
-            p(f"| {name} | {r['server']} | {r['conc']} | skipped: {r['note'][:110]} | | | | |")
+            p(f"| {name} | {r['server']} | {r['conc']} | skipped: {r['note'][:110]} | | | | | |")
             continue
         errors = int(r["status_errors"]) + int(r["socket_errors"])
         p(f"| {name} | {r['server']} | {r['conc']} | {r['rps']:,.0f} | {ms(r['p50_us'])} | "
-          f"{ms(r['p99_us'])} | {errors or ''} | {int(r['rss_kib']) / 1024:.0f} |")
+          f"{ms(r['p99_us'])} | {errors or ''} | {int(r['rss_kib']) / 1024:.0f} | {r['steal']}% |")
     p()
     p("| ratio | value | target | met |")
     p("|---|---|---|---|")
