@@ -7,8 +7,11 @@ target_dir() {
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
-# Builds what the example bundles need that is not committed (none yet: the lookup and SQL
-# examples ship their data). Later engines add their steps here (e.g. Python components).
+# shellcheck source=scripts/lib/functions.sh
+source "$(dirname "${BASH_SOURCE[0]}")/functions.sh"
+
+# Builds what the example bundles need that is not committed (the lookup and SQL examples ship
+# their data; function components are built from source, see functions.sh).
 setup_examples() {
-    :
+    setup_function_examples
 }

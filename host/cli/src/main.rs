@@ -2,6 +2,7 @@
 
 mod admin_client;
 mod deploy;
+mod function_dev;
 mod manage;
 mod serve;
 
@@ -79,6 +80,12 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Create a project: `plinth new function --lang python NAME`.
+    New(function_dev::NewArgs),
+    /// Build a function project's component (componentize-py from the project's venv).
+    Build(function_dev::BuildArgs),
+    /// Call a function locally, without a server: `plinth run <bundle|component> <function> --arg k=v`.
+    Run(function_dev::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +106,9 @@ fn main() -> ExitCode {
             remote,
         } => manage::switch(&remote, &service, generation.as_deref()),
         Command::Keys { action, remote } => manage::keys(&remote, action),
+        Command::New(args) => function_dev::new(args),
+        Command::Build(args) => function_dev::build(args),
+        Command::Run(args) => function_dev::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

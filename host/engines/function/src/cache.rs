@@ -84,10 +84,10 @@ pub fn compile(
         Some(c) => c,
         None => {
             let c = Component::new(engine, bytes).map_err(|e| format!("{e:#}"))?;
-            if let Some(file) = &file {
-                if let Err(e) = write_atomically(&c, file) {
-                    tracing::warn!(file = %file.display(), "could not cache the compiled component: {e}");
-                }
+            if let Some(file) = &file
+                && let Err(e) = write_atomically(&c, file)
+            {
+                tracing::warn!(file = %file.display(), "could not cache the compiled component: {e}");
             }
             c
         }

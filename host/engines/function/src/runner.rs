@@ -120,12 +120,12 @@ impl Runner {
                     stderr: state.stderr.take(),
                 };
                 warm.calls += 1;
-                if pooled && warm.calls < self.max_calls {
-                    if let Ok(mut pool) = self.pool.lock() {
-                        if pool.len() < self.pool_size {
-                            pool.push(warm);
-                        }
-                    }
+                if pooled
+                    && warm.calls < self.max_calls
+                    && let Ok(mut pool) = self.pool.lock()
+                    && pool.len() < self.pool_size
+                {
+                    pool.push(warm);
                 }
                 Ok(returned)
             }
@@ -191,8 +191,18 @@ fn labelled(name: &str, text: &str) -> String {
     }
 }
 
-/// The last meaningful line the guest wrote (a Python traceback ends with the exception).
+/// The guest's own account of the failure: the exception line of the last Python traceback
+/// (`ValueError: boom`), else the last meaningful line it wrote.
 fn last_line(stderr: &str) -> Option<&str> {
+    if let Some(at) = stderr.rfind("Traceback (most recent call last):") {
+        let exception = stderr[at..]
+            .lines()
+            .skip(1)
+            .find(|l| !l.is_empty() && !l.starts_with(char::is_whitespace));
+        if let Some(line) = exception {
+            return Some(line.trim());
+        }
+    }
     stderr
         .lines()
         .map(str::trim)

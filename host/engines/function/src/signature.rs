@@ -80,6 +80,12 @@ impl Signature {
                         format!("no exported function '{w}' ({listing})"),
                     )
                 })?,
+            // Language runtimes export helpers of their own in interfaces (componentize-py's
+            // `exports#init`): the only top-level function is the default.
+            None if functions.iter().filter(|(n, _)| !n.contains('#')).count() == 1 => functions
+                .iter()
+                .find(|(n, _)| !n.contains('#'))
+                .expect("counted above"),
             None if functions.len() == 1 => &functions[0],
             None => functions
                 .iter()
