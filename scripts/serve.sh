@@ -5,9 +5,20 @@
 #   scripts/serve.sh --listen 0.0.0.0:8080 --data-dir /var/lib/plinth
 #
 # On the first run (empty data directory) it deploys every bundle under examples/ and prints
-# the admin API key once (or set PLINTH_ADMIN_KEY). Needs only a Rust toolchain (rustup).
+# the admin API key once (or set PLINTH_ADMIN_KEY). Needs a Rust toolchain (rustup) and Python 3
+# (the function examples' componentize-py, ONNX Runtime's library from its wheel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
+source scripts/lib/onnxruntime.sh
 setup_examples
-exec cargo run --release --locked -p plinth -- serve --data-dir "${PLINTH_DATA_DIR:-.plinth-data}" "$@"
+# ONNX Runtime's library for endpoints with engine = "onnxruntime" (tract needs nothing).
+if [ -z "${ORT_DYLIB_PATH:-}" ]; then
+    if ORT_DYLIB_PATH="$(ensure_onnxruntime)"; then
+        export ORT_DYLIB_PATH
+    else
+        echo "serve.sh: ONNX Runtime unavailable; prediction endpoints run on tract only" >&2
+        unset ORT_DYLIB_PATH
+    fi
+fi
+exec cargo run --release --locked -p plinth --features onnxruntime -- serve --data-dir "${PLINTH_DATA_DIR:-.plinth-data}" "$@"

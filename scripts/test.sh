@@ -4,12 +4,18 @@
 #
 #   scripts/test.sh
 #
-# Set-up it does on a fresh machine: the Python venv for the client tests; databases for the
+# Set-up it does on a fresh machine: the Python venv for the client tests; ONNX Runtime's
+# library from its PyPI wheel; databases for the
 # SQL tests when scripts/start-databases.sh is present. Set PLINTH_SKIP_LINT=1 to skip fmt and
 # clippy while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
+source scripts/lib/onnxruntime.sh
+
+# One feature set for every cargo call (lint, build, test): ONNX Runtime compiled in, so both
+# prediction backends are tested against one release build.
+features=(--features plinth/onnxruntime)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -17,7 +23,7 @@ if [ "${PLINTH_SKIP_LINT:-0}" != 1 ]; then
     step "cargo fmt --check"
     cargo fmt --all -- --check
     step "cargo clippy (all targets, warnings are errors)"
-    cargo clippy --locked --workspace --all-targets -- -D warnings
+    cargo clippy --locked --workspace --all-targets "${features[@]}" -- -D warnings
 fi
 
 if [ -x scripts/start-databases.sh ]; then
@@ -29,13 +35,20 @@ if [ -x scripts/start-databases.sh ]; then
     rm -f "$env_file"
 fi
 
+step "ONNX Runtime library (PyPI wheel) for the onnxruntime backend"
+ORT_DYLIB_PATH="$(ensure_onnxruntime)"
+export ORT_DYLIB_PATH
+# Tests that need ONNX Runtime fail instead of skipping.
+export PLINTH_REQUIRE_ONNXRUNTIME=1
+echo "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
+
 setup_examples
 
 step "release build"
-cargo build --locked --release --workspace --all-targets
+cargo build --locked --release --workspace --all-targets "${features[@]}"
 
 step "Rust tests (release)"
-cargo test --locked --release --workspace
+cargo test --locked --release --workspace "${features[@]}"
 
 step "client conformance tests (dataikuapi)"
 PLINTH_BIN="$(target_dir)/release/plinth" tests/clients/run.sh

@@ -26,17 +26,6 @@ SEED_FEATURES = {
 }
 
 
-# plinth-onnx's load error while it has no backend (the interface-only commit 5116111): the
-# tests skip in that case only (the examples then fail to deploy and the log says why).
-NO_BACKEND = "no ONNX backend is implemented yet"
-
-
-@pytest.fixture(autouse=True)
-def prediction_backend(plinth):
-    if NO_BACKEND in plinth.stderr_text():
-        pytest.skip("SKIPPED: plinth-onnx has no backend in this build")
-
-
 def expected(model):
     return json.loads((MODELS / model / "expected.json").read_text())
 

@@ -106,38 +106,27 @@ fn every_example_answers_like_onnx_runtime(server: &Plinth) {
     }
 }
 
-/// The text of plinth-onnx's load error while it has no backend (the interface-only commit
-/// 5116111): the tests print `SKIPPED:` in that case only; any other deploy failure fails them.
-const NO_BACKEND: &str = "no ONNX backend is implemented yet";
-
-/// A server with the four prediction examples deployed, or `None` (after a loud skip notice)
-/// when this build's plinth-onnx has no backend.
-fn server_with_examples(tmp: &std::path::Path, options: Options, test: &str) -> Option<Plinth> {
+/// A server with the four prediction examples deployed.
+fn server_with_examples(tmp: &std::path::Path, options: Options) -> Plinth {
     let server = Plinth::start_with(&tmp.join("data"), options);
     for (service, _, _) in EXAMPLES {
         let answer = server.upload(
             &tar_gz_dir(&repo_root().join("examples").join(service)),
             "activate=true",
         );
-        if answer.status != 200 && answer.text.contains(NO_BACKEND) {
-            eprintln!("SKIPPED: {test}: plinth-onnx has no backend in this build");
-            return None;
-        }
         assert_eq!(
             answer.status, 200,
             "deploy of {service} failed: {}",
             answer.text
         );
     }
-    Some(server)
+    server
 }
 
 #[test]
 fn every_example_model_answers_like_onnx_runtime_on_tract() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(server) = server_with_examples(tmp.path(), Options::default(), "predict") else {
-        return;
-    };
+    let server = server_with_examples(tmp.path(), Options::default());
     every_example_answers_like_onnx_runtime(&server);
 }
 
@@ -145,6 +134,12 @@ fn every_example_model_answers_like_onnx_runtime_on_tract() {
 fn every_example_model_answers_like_onnx_runtime_on_onnxruntime() {
     let library = std::env::var("ORT_DYLIB_PATH").unwrap_or_default();
     if library.is_empty() || !cfg!(feature = "onnxruntime") {
+        // scripts/test.sh builds with the feature and sets both variables: there, a skip is a
+        // failure.
+        assert!(
+            std::env::var_os("PLINTH_REQUIRE_ONNXRUNTIME").is_none(),
+            "PLINTH_REQUIRE_ONNXRUNTIME is set but this build has no ONNX Runtime (feature `onnxruntime` and ORT_DYLIB_PATH)"
+        );
         eprintln!(
             "SKIPPED: every_example_model_answers_like_onnx_runtime_on_onnxruntime: needs `--features onnxruntime` and ORT_DYLIB_PATH"
         );
@@ -157,9 +152,7 @@ fn every_example_model_answers_like_onnx_runtime_on_onnxruntime() {
         args: vec!["--config".into(), config.display().to_string()],
         ..Options::default()
     };
-    let Some(server) = server_with_examples(tmp.path(), options, "onnxruntime") else {
-        return;
-    };
+    let server = server_with_examples(tmp.path(), options);
     let described = server.admin_get("services/iris_svc").json();
     assert!(
         described.to_string().contains("\"engine\":\"onnxruntime\""),
@@ -171,15 +164,6 @@ fn every_example_model_answers_like_onnx_runtime_on_onnxruntime() {
 #[test]
 fn the_seed_requests_score_with_explanations_and_the_admin_api_shows_the_schema() {
     let tmp = tempfile::tempdir().unwrap();
-    if server_with_examples(
-        &tmp.path().join("probe"),
-        Options::default(),
-        "seed requests",
-    )
-    .is_none()
-    {
-        return;
-    }
     let server = Plinth::start_with(
         &tmp.path().join("data"),
         Options {
@@ -243,9 +227,7 @@ fn the_seed_requests_score_with_explanations_and_the_admin_api_shows_the_schema(
 #[test]
 fn bad_input_gets_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(server) = server_with_examples(tmp.path(), Options::default(), "predict") else {
-        return;
-    };
+    let server = server_with_examples(tmp.path(), Options::default());
     let fraud = "/public/api/v1/fraud_svc/fraud/predict";
     // (body, status, errorType, text in the message)
     let cases = [
@@ -326,9 +308,7 @@ fn bad_input_gets_clear_errors() {
 fn a_hundred_thousand_items_in_a_ten_megabyte_body_are_scored() {
     // Diabetes: short answers (a ~2 MB response), a >10 MB request.
     let tmp = tempfile::tempdir().unwrap();
-    let Some(server) = server_with_examples(tmp.path(), Options::default(), "predict") else {
-        return;
-    };
+    let server = server_with_examples(tmp.path(), Options::default());
     let case = &expected("diabetes")["cases"][0];
     let item = json!({"features": case["features"]});
     let text = json!({"items": vec![item.clone(); 100_000]}).to_string();

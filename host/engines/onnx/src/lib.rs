@@ -7,6 +7,20 @@
 //!
 //! Backends: tract (pure Rust, the default) and ONNX Runtime (`ort`, behind the `onnxruntime`
 //! feature). [`load`] picks one.
+//!
+//! On tract, the ai.onnx.ml ops scikit-learn exports use are Plinth's own ([`ops`], [`trees`]),
+//! registered in tract's op register, and the graph is rewritten before tract sees it
+//! ([`rewrite`]: Scaler, ZipMap, non-numeric outputs). Only numeric outputs can be asked for;
+//! a classifier's string `label` output is not served (its probabilities are).
+
+mod batch;
+pub mod ops;
+#[cfg(feature = "onnxruntime")]
+mod ort;
+mod proto;
+mod rewrite;
+mod tract;
+pub mod trees;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -139,8 +153,27 @@ pub fn load(
     backend: Backend,
     options: &LoadOptions,
 ) -> Result<Arc<dyn Scorer>, OnnxError> {
-    let _ = (path, backend, options);
-    Err(OnnxError::Unavailable(
-        "no ONNX backend is implemented yet".into(),
-    ))
+    let bytes = std::fs::read(path)
+        .map_err(|e| OnnxError::Load(format!("cannot read {}: {e}", path.display())))?;
+    load_bytes(&bytes, backend, options)
+}
+
+/// Like [`load`], from the bytes of a `model.onnx`.
+pub fn load_bytes(
+    bytes: &[u8],
+    backend: Backend,
+    options: &LoadOptions,
+) -> Result<Arc<dyn Scorer>, OnnxError> {
+    match backend {
+        Backend::Tract => Ok(Arc::new(tract::TractScorer::load(bytes)?)),
+        #[cfg(feature = "onnxruntime")]
+        Backend::OnnxRuntime => Ok(Arc::new(ort::OrtScorer::load(bytes, options)?)),
+        #[cfg(not(feature = "onnxruntime"))]
+        Backend::OnnxRuntime => {
+            let _ = options;
+            Err(OnnxError::Unavailable(
+                "this build has no ONNX Runtime support (cargo feature `onnxruntime`)".into(),
+            ))
+        }
+    }
 }

@@ -14,11 +14,6 @@ fn iris_features() -> Value {
 
 #[tokio::test]
 async fn wrong_types_and_missing_required_features_are_400s_naming_them() {
-    if !common::models::backend_ready(
-        "wrong_types_and_missing_required_features_are_400s_naming_them",
-    ) {
-        return;
-    }
     let fraud = load_model("fraud", "tract").await;
     let e = post(
         fraud.as_ref(),
@@ -70,11 +65,6 @@ async fn wrong_types_and_missing_required_features_are_400s_naming_them() {
 
 #[tokio::test]
 async fn nan_text_is_missing_unknown_categories_and_features_are_accepted() {
-    if !common::models::backend_ready(
-        "nan_text_is_missing_unknown_categories_and_features_are_accepted",
-    ) {
-        return;
-    }
     let fraud = load_model("fraud", "tract").await;
     let seed = json!({"features": {"customer_id": 2136, "transaction_amount": 233.33, "payment_type": "CB", "user-agent": "Mozilla/5.0 (Chrome)", "utm_medium": "campaign"}});
     let a = post(fraud.as_ref(), Action::Predict, seed).await.unwrap();
@@ -119,11 +109,6 @@ async fn nan_text_is_missing_unknown_categories_and_features_are_accepted() {
 
 #[tokio::test]
 async fn predict_multi_ignores_bad_items_unless_the_policy_says_error() {
-    if !common::models::backend_ready(
-        "predict_multi_ignores_bad_items_unless_the_policy_says_error",
-    ) {
-        return;
-    }
     let iris = load_model("iris", "tract").await;
     let items = json!([
         {"features": iris_features()},
@@ -179,9 +164,6 @@ async fn predict_multi_ignores_bad_items_unless_the_policy_says_error() {
 
 #[tokio::test]
 async fn a_hundred_thousand_items_are_scored_and_more_are_refused() {
-    if !common::models::backend_ready("a_hundred_thousand_items_are_scored_and_more_are_refused") {
-        return;
-    }
     let iris = load_model("iris", "tract").await;
     let item = json!({"features": iris_features()});
     let items = vec![item.clone(); 100_000];
@@ -200,9 +182,6 @@ async fn a_hundred_thousand_items_are_scored_and_more_are_refused() {
 
 #[tokio::test]
 async fn load_errors_name_the_field() {
-    if !common::models::backend_ready("load_errors_name_the_field") {
-        return;
-    }
     let e = load("model = \"nowhere\"").await.err().unwrap();
     assert_eq!(e.field.as_deref(), Some("model"));
     let e = load("model = \"iris\"\nengine = \"tensorflow\"")

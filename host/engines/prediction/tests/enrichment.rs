@@ -48,9 +48,6 @@ fn request(customer: i64) -> Value {
 
 #[tokio::test]
 async fn enrichment_reproduces_the_recorded_features() {
-    if !common::models::backend_ready("enrichment_reproduces_the_recorded_features") {
-        return;
-    }
     let dir = bundle(&customers());
     let endpoint = fraud(dir.path(), "").await;
     let cases: Vec<Value> = expected("fraud")["cases"].as_array().unwrap().clone();
@@ -98,9 +95,6 @@ async fn enrichment_reproduces_the_recorded_features() {
 
 #[tokio::test]
 async fn policies_drop_fail_or_carry_on() {
-    if !common::models::backend_ready("policies_drop_fail_or_carry_on") {
-        return;
-    }
     let dir = bundle(&customers());
     // Defaults (IGNORE): an unknown customer carries on with imputed customer features.
     let lenient = fraud(dir.path(), "").await;
@@ -153,9 +147,6 @@ async fn policies_drop_fail_or_carry_on() {
 
 #[tokio::test]
 async fn several_matches_keep_the_first_drop_or_fail() {
-    if !common::models::backend_ready("several_matches_keep_the_first_drop_or_fail") {
-        return;
-    }
     let mut text = customers();
     text.push_str("2136,5,NG,2,false\n");
     let dir = bundle(&text);
@@ -185,9 +176,6 @@ async fn several_matches_keep_the_first_drop_or_fail() {
 
 #[tokio::test]
 async fn a_sibling_lookup_endpoint_can_enrich() {
-    if !common::models::backend_ready("a_sibling_lookup_endpoint_can_enrich") {
-        return;
-    }
     let dir = bundle(&customers());
     let lookup_ctx = context(
         dir.path(),

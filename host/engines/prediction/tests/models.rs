@@ -90,17 +90,11 @@ async fn every_model_matches_onnx_runtime_outputs(engine: &str) {
 
 #[tokio::test]
 async fn every_model_matches_onnx_runtime_on_tract() {
-    if !common::models::backend_ready("every_model_matches_onnx_runtime_on_tract") {
-        return;
-    }
     every_model_matches_onnx_runtime_outputs("tract").await;
 }
 
 #[tokio::test]
 async fn every_model_matches_onnx_runtime_on_onnxruntime() {
-    if !common::models::backend_ready("every_model_matches_onnx_runtime_on_onnxruntime") {
-        return;
-    }
     if onnxruntime_library("every_model_matches_onnx_runtime_on_onnxruntime").is_none() {
         return;
     }
@@ -109,9 +103,6 @@ async fn every_model_matches_onnx_runtime_on_onnxruntime() {
 
 #[tokio::test]
 async fn answers_have_the_reference_shapes() {
-    if !common::models::backend_ready("answers_have_the_reference_shapes") {
-        return;
-    }
     let cancer = load_model("cancer_trees", "tract").await;
     let case = &expected("cancer_trees")["cases"][0];
     let result = post(
@@ -178,9 +169,6 @@ async fn answers_have_the_reference_shapes() {
 
 #[tokio::test]
 async fn predict_simple_converts_the_query_by_the_schema() {
-    if !common::models::backend_ready("predict_simple_converts_the_query_by_the_schema") {
-        return;
-    }
     let iris = load_model("iris", "tract").await;
     let case = &expected("iris")["cases"][0];
     let pairs: Vec<(String, String)> = case["features"]
@@ -223,9 +211,6 @@ async fn predict_simple_converts_the_query_by_the_schema() {
 
 #[tokio::test]
 async fn describe_shows_the_schema_and_classes() {
-    if !common::models::backend_ready("describe_shows_the_schema_and_classes") {
-        return;
-    }
     let fraud = load_model("fraud", "tract").await;
     let d = fraud.describe();
     assert_eq!(d["task"], "binary");
@@ -241,10 +226,6 @@ async fn describe_shows_the_schema_and_classes() {
 
 #[tokio::test]
 async fn explanations_on_real_models_are_repeatable_and_sum_exactly() {
-    if !common::models::backend_ready("explanations_on_real_models_are_repeatable_and_sum_exactly")
-    {
-        return;
-    }
     let cancer = load_model("cancer_trees", "tract").await;
     let case = &expected("cancer_trees")["cases"][0];
     let body = json!({"features": case["features"], "explanations": {"enabled": true, "method": "SHAPLEY", "nExplanations": 30, "nMonteCarloSteps": 1000}});

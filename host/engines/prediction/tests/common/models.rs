@@ -65,28 +65,16 @@ pub fn onnxruntime_library(test: &str) -> Option<String> {
     match std::env::var("ORT_DYLIB_PATH") {
         Ok(path) if !path.is_empty() && cfg!(feature = "onnxruntime") => Some(path),
         _ => {
+            // scripts/test.sh builds with the feature and sets the library: there, a skip is a
+            // failure.
+            assert!(
+                std::env::var_os("PLINTH_REQUIRE_ONNXRUNTIME").is_none(),
+                "{test}: PLINTH_REQUIRE_ONNXRUNTIME is set but this build has no ONNX Runtime"
+            );
             eprintln!(
                 "SKIPPED: {test}: needs the onnxruntime feature and ORT_DYLIB_PATH (libonnxruntime.so.1.31.1 from the onnxruntime==1.31.1 wheel)"
             );
             None
         }
-    }
-}
-
-/// The text of `plinth_onnx::load` while no backend is implemented (the interface-only
-/// plinth-onnx of commit 5116111). Real-model tests print `SKIPPED:` in that case only; any other
-/// load failure fails them.
-pub const NO_BACKEND: &str = "no ONNX backend is implemented yet";
-
-/// Whether the tract backend can load a model; prints a loud skip notice when plinth-onnx has
-/// no backend yet.
-pub fn backend_ready(test: &str) -> bool {
-    let path = models_dir().join("iris/model.onnx");
-    match plinth_onnx::load(&path, plinth_onnx::Backend::Tract, &Default::default()) {
-        Err(plinth_onnx::OnnxError::Unavailable(m)) if m.contains(NO_BACKEND) => {
-            eprintln!("SKIPPED: {test}: plinth-onnx has no backend in this build ({m})");
-            false
-        }
-        _ => true,
     }
 }
