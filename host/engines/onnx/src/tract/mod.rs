@@ -94,8 +94,10 @@ fn optimise(
 fn column_tensor(column: &Column, rows: usize) -> TractResult<TValue> {
     let shape = [rows, 1];
     Ok(match column {
-        Column::F32(v) => tensor_of(&shape, v.clone())?,
-        Column::I64(v) => tensor_of(&shape, v.clone())?,
+        // One copy into tract's aligned buffer (no intermediate ndarray): a single-row predict
+        // builds one such tensor per model input.
+        Column::F32(v) => Tensor::from_shape(&shape, v)?,
+        Column::I64(v) => Tensor::from_shape(&shape, v)?,
         Column::Str(v) => tensor_of(&shape, v.clone())?,
     }
     .into_tvalue())
