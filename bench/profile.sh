@@ -13,6 +13,7 @@
 #
 #   bench/profile.sh               # N=300 requests per scenario
 #   SKIP_BUILD=1 N=100 ONLY=lookup bench/profile.sh   (ONLY: regex on the scenario names)
+#   PLINTH_BIN=/tmp/plinth ECHO_BIN=/tmp/echo SKIP_BUILD=1 bench/profile.sh   (profile copies)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N="${N:-300}"
@@ -22,9 +23,12 @@ LOAD_SECONDS="${LOAD_SECONDS:-20}"
 WARM=30
 command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install valgrind" >&2; exit 2; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    cargo build --release -q -p plinth -p plinth-bench-echo
+    cargo build --release -q -p plinth -p plinth-bench-echo --features plinth/onnxruntime
 fi
 target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+# Binaries to profile (override to profile a copy while other builds replace the target's).
+PLINTH_BIN="${PLINTH_BIN:-$target/release/plinth}"
+ECHO_BIN="${ECHO_BIN:-$target/release/plinth-bench-echo}"
 out="bench/out/profile"
 rm -rf "$out"
 mkdir -p "$out"
@@ -94,10 +98,10 @@ profile() {
 
 # Set here, not through `env`: callgrind must run the server itself, not a process that execs it.
 export PLINTH_LOG=warn PLINTH_ADMIN_KEY=bench-admin-key-0123456789
-plinth=("$target/release/plinth" serve --data-dir "$work/data" --listen 127.0.0.1:18500 --examples-dir "$work/examples")
+plinth=("$PLINTH_BIN" serve --data-dir "$work/data" --listen 127.0.0.1:18500 --examples-dir "$work/examples")
 api="http://127.0.0.1:18500/public/api/v1"
-profile echo-post "http://127.0.0.1:18501/echo" lookup.json "$target/release/plinth-bench-echo" 127.0.0.1:18501
-profile echo-get "http://127.0.0.1:18501/echo?param1=60&param2=male" - "$target/release/plinth-bench-echo" 127.0.0.1:18501
+profile echo-post "http://127.0.0.1:18501/echo" lookup.json "$ECHO_BIN" 127.0.0.1:18501
+profile echo-get "http://127.0.0.1:18501/echo?param1=60&param2=male" - "$ECHO_BIN" 127.0.0.1:18501
 profile lookup "$api/lookup_svc/passenger_info/lookup" lookup.json "${plinth[@]}"
 rm -rf "$work/data"
 profile query "$api/sql_svc/simple_filter/query?param1=60&param2=male" - "${plinth[@]}"

@@ -10,7 +10,8 @@
 # PIN=0 to run without taskset (default: servers on CPU 1, wrk on CPU 0), NO_RESULTS=1 to leave
 # bench/RESULTS.md alone, LOOKUP_ROWS (default 1000000), SKIP_BUILD=1 to use the binaries already
 # in the target directory.
-# Needs: wrk (apt-get install wrk), python3 with venv, curl; cargo for the release build.
+# Needs: wrk (apt-get install wrk), python3 with venv, curl; cargo for the release build (with the
+# onnxruntime feature; the library comes from its PyPI wheel, scripts/lib/onnxruntime.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -33,8 +34,14 @@ started_at="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     echo "== building plinth and the echo peer (release)" >&2
-    cargo build --release -q -p plinth -p plinth-bench-echo
+    cargo build --release -q -p plinth -p plinth-bench-echo --features plinth/onnxruntime
 fi
+# ONNX Runtime's library for the `cancer_ort_svc` copy of the cancer example (engine onnxruntime).
+source scripts/lib/onnxruntime.sh
+if [ -z "${ORT_DYLIB_PATH:-}" ]; then
+    ORT_DYLIB_PATH="$(ensure_onnxruntime)" || ORT_DYLIB_PATH=""
+fi
+export ORT_DYLIB_PATH
 target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 
 WORK="$(mktemp -d)"
@@ -68,6 +75,11 @@ if [ -n "${needed[plinth]:-}" ]; then
     for svc in sql_svc cancer_svc; do
         [ -f "examples/$svc/plinth.toml" ] && cp -r "examples/$svc" "$examples/"
     done
+    # The same model and endpoint on ONNX Runtime: tract and ort side by side over HTTP.
+    cp -r examples/cancer_svc "$examples/cancer_ort_svc"
+    sed -i -e 's/^id = "cancer_svc"/id = "cancer_ort_svc"/' \
+        -e 's/^model = "model"/model = "model"\nengine = "onnxruntime"/' \
+        "$examples/cancer_ort_svc/plinth.toml"
     # Function examples: their components are built from source (scripts/lib/functions.sh).
     if [ -f scripts/lib/functions.sh ] && [ -f examples/python_svc/plinth.toml ]; then
         (source scripts/lib/setup.sh && setup_examples) >&2 \
