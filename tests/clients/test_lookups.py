@@ -80,3 +80,16 @@ def test_lookup_simple_get(plinth):
     response = requests.get(plinth.user_url("lookup_svc", ENDPOINT, "lookup-simple"), params={"PassengerId": "42"})
     assert response.status_code == 200
     assert response.json()["results"] == [{"data": TURPIN, "ignored": False}]
+
+
+def test_lookup_on_a_database_table_answers_like_the_dataset(plinth):
+    """sql_svc/passenger_info reads the same passengers live from its SQLite table."""
+    client = APINodeClient(plinth.url, "sql_svc")
+    assert client.lookup_record(ENDPOINT, {"PassengerId": 42}) == {"data": TURPIN, "ignored": False}
+    answer = client.lookup_records(ENDPOINT, [{"data": {"PassengerId": p}} for p in (42, "24", 1, 6)])
+    assert answer["results"] == [
+        {"data": TURPIN, "ignored": False},
+        {"data": SLOPER, "ignored": False},
+        {"data": BRAUND, "ignored": False},
+        {"data": MORAN, "ignored": False},
+    ]

@@ -103,6 +103,14 @@ kind = "sql-query"
 connection = "titanic_pg"
 query = """{SEED_QUERY}"""
 parameters = ["param1", "param2"]
+
+[[endpoint]]
+id = "passenger_info"
+kind = "lookup"
+connection = "titanic_pg"
+table = "DB_titanic_table"
+keys = ["PassengerId"]
+columns = ["Name", "Age", "Fare"]
 '''.encode()
     with tarfile.open(fileobj=bundle, mode="w:gz") as tar:
         info = tarfile.TarInfo("plinth.toml")
@@ -113,9 +121,9 @@ parameters = ["param1", "param2"]
     return path
 
 
-def test_sql_query_seed_example_on_postgresql(start_plinth, tmp_path):
+def test_sql_query_and_lookup_seed_examples_on_postgresql(start_plinth, tmp_path):
     if not os.environ.get("PLINTH_TEST_PG_URL"):
-        print("SKIPPED: test_sql_query_seed_example_on_postgresql: PLINTH_TEST_PG_URL is not set")
+        print("SKIPPED: test_sql_query_and_lookup_seed_examples_on_postgresql: PLINTH_TEST_PG_URL is not set")
         pytest.skip("PLINTH_TEST_PG_URL is not set (scripts/start-databases.sh sets it; CI runs this)")
     config = tmp_path / "plinth-config.toml"
     config.write_text('[connections.titanic_pg]\nurl_env = "PLINTH_TEST_PG_URL"\n')
@@ -133,3 +141,17 @@ def test_sql_query_seed_example_on_postgresql(start_plinth, tmp_path):
     check_seed_answer(response.json())
     answer = client.sql_query("simple_filter", {"param1": 60, "param2": "female' OR '1'='1"})
     assert answer["results"][0]["rows"] == []
+    # The seed's lookup example, looked up live in the PostgreSQL table.
+    turpin = {
+        "PassengerId": "42",
+        "Name": "Turpin, Mrs. William John Robert (Dorothy Ann Wonnacott)",
+        "Age": 27,
+        "Fare": 21,
+    }
+    assert client.lookup_record("passenger_info", {"PassengerId": 42}) == {"data": turpin, "ignored": False}
+    records = client.lookup_records("passenger_info", [{"data": {"PassengerId": p}} for p in (42, "42", 100000)])
+    assert records["results"] == [
+        {"data": turpin, "ignored": False},
+        {"data": turpin, "ignored": False},
+        {"data": {}, "ignored": True, "ignoreReason": "NO_LOOKUP_MATCH"},
+    ]

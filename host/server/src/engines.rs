@@ -13,7 +13,7 @@ pub fn builtin_factories() -> Vec<Arc<dyn EngineFactory>> {
     // One line per engine crate (keep this list sorted by kind).
     let mut factories: Vec<Arc<dyn EngineFactory>> = Vec::new();
     factories.push(Arc::new(plinth_engine_function::FunctionFactory));
-    factories.push(Arc::new(plinth_engine_lookup::LookupFactory));
+    factories.push(Arc::new(plinth_engine_lookup::LookupFactory::default()));
     factories.push(Arc::new(plinth_engine_prediction::PredictionFactory));
     factories.push(Arc::new(plinth_engine_sql::SqlFactory::default()));
     factories

@@ -39,7 +39,7 @@ async fn with_lookup_sibling(b: &Bundle) -> HashMap<String, Arc<dyn Endpoint>> {
     );
     let mut ctx = ctx;
     ctx.config.remove("component");
-    let people = LookupFactory.load(ctx).await.unwrap();
+    let people = LookupFactory::default().load(ctx).await.unwrap();
     HashMap::from([("people".to_owned(), people)])
 }
 

@@ -2,18 +2,34 @@
 
 use crate::csv_load::CsvOptions;
 use crate::policy::{MissingPolicy, MultiplePolicy, Policies};
+use crate::table::{DEFAULT_TABLE_TIMEOUT, TableSettings};
 use crate::types::ColumnType;
 use plinth_engine_api::{LoadContext, LoadError};
+use plinth_engine_sql::Source;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The endpoint's table as written in `plinth.toml`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LookupConfig {
-    /// Path of the CSV file inside the bundle.
-    pub dataset: String,
+    /// Path of the CSV or Parquet file inside the bundle (or give `table`).
+    #[serde(default)]
+    pub dataset: Option<String>,
+    /// A table of a database, looked up live (instead of `dataset`).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// With `table`: a connection named in the server configuration.
+    #[serde(default)]
+    pub connection: Option<String>,
+    /// With `table`: a SQLite database file inside the bundle (opened read-only).
+    #[serde(default)]
+    pub database: Option<String>,
+    /// With `table`: per-call time limit in milliseconds (default 5000).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
     /// Key columns.
     pub keys: Vec<String>,
     /// Returned columns; all non-key columns when absent.
@@ -63,22 +79,27 @@ pub const ENDPOINT_DEFAULT_POLICIES: Policies = Policies {
 impl LookupConfig {
     /// Validates every field and resolves the dataset inside the bundle.
     pub fn validate(self, ctx: &LoadContext) -> Result<LookupSettings, LoadError> {
-        let path = ctx.artifact("dataset", &self.dataset)?;
-        let lower = self.dataset.to_ascii_lowercase();
-        if self.keys.is_empty() {
+        let Some(dataset) = self.dataset.clone() else {
             return Err(LoadError::field(
-                "keys",
-                "expected at least one key column name, found an empty list",
+                "dataset",
+                "missing; expected dataset = \"<CSV or Parquet file in the bundle>\" or table = \"<table of a database>\"",
             ));
-        }
-        for (i, key) in self.keys.iter().enumerate() {
-            if key.trim().is_empty() {
+        };
+        for (field, given) in [
+            ("connection", self.connection.is_some()),
+            ("database", self.database.is_some()),
+            ("timeout_ms", self.timeout_ms.is_some()),
+        ] {
+            if given {
                 return Err(LoadError::field(
-                    format!("keys[{i}]"),
-                    "expected a column name, found an empty string",
+                    field,
+                    "only applies to a lookup on a database table (table = \"...\"), not to a dataset file",
                 ));
             }
         }
+        let path = ctx.artifact("dataset", &dataset)?;
+        let lower = dataset.to_ascii_lowercase();
+        self.check_keys()?;
         let mut column_types = HashMap::new();
         for (column, name) in &self.column_types {
             let parsed = ColumnType::parse(name).ok_or_else(|| {
@@ -103,7 +124,115 @@ impl LookupConfig {
                 ));
             }
         };
-        let policies = Policies {
+        let policies = self.policies()?;
+        let csv = CsvOptions {
+            keys: self.keys,
+            columns: self.columns,
+            column_types,
+            null_values: self.null_values.unwrap_or_else(|| vec![String::new()]),
+            delimiter,
+        };
+        Ok(LookupSettings {
+            dataset,
+            path,
+            csv,
+            policies,
+        })
+    }
+}
+
+impl LookupConfig {
+    /// Whether the endpoint looks up a database table rather than a dataset file.
+    pub fn is_table(&self) -> bool {
+        self.table.is_some()
+    }
+
+    /// Validates a lookup on a database table (`table` with `connection` or `database`).
+    pub fn validate_table(self, ctx: &LoadContext) -> Result<TableSettings, LoadError> {
+        let table = self.table.clone().unwrap_or_default();
+        if table.trim().is_empty() || table.split('.').any(|p| p.is_empty()) {
+            return Err(LoadError::field(
+                "table",
+                format!(
+                    "expected a table name such as \"customers\" or \"public.customers\", found \"{table}\""
+                ),
+            ));
+        }
+        for (field, given) in [
+            ("dataset", self.dataset.is_some()),
+            ("column_types", !self.column_types.is_empty()),
+            ("null_values", self.null_values.is_some()),
+            ("delimiter", self.delimiter.is_some()),
+        ] {
+            if given {
+                return Err(LoadError::field(
+                    field,
+                    "does not apply to a lookup on a database table (its types come from the database)",
+                ));
+            }
+        }
+        self.check_keys()?;
+        let source = match (&self.connection, &self.database) {
+            (Some(name), None) => Source::Named(name.clone()),
+            (None, Some(file)) => Source::Bundled {
+                path: ctx.artifact("database", file)?,
+                writable: false,
+                max_connections: 4,
+            },
+            (Some(_), Some(_)) => {
+                return Err(LoadError::field(
+                    "connection",
+                    "give either connection (a database of the server configuration) or database (a SQLite file in the bundle), not both",
+                ));
+            }
+            (None, None) => {
+                return Err(LoadError::field(
+                    "connection",
+                    "missing; a table lookup needs connection = \"<name in the server configuration>\" or database = \"<SQLite file in the bundle>\"",
+                ));
+            }
+        };
+        let timeout = match self.timeout_ms {
+            None => DEFAULT_TABLE_TIMEOUT,
+            Some(0) => {
+                return Err(LoadError::field(
+                    "timeout_ms",
+                    "expected a positive number of milliseconds",
+                ));
+            }
+            Some(ms) => Duration::from_millis(ms),
+        };
+        let policies = self.policies()?;
+        Ok(TableSettings {
+            table,
+            source,
+            keys: self.keys,
+            columns: self.columns,
+            policies,
+            timeout,
+        })
+    }
+
+    fn check_keys(&self) -> Result<(), LoadError> {
+        if self.keys.is_empty() {
+            return Err(LoadError::field(
+                "keys",
+                "expected at least one key column name, found an empty list",
+            ));
+        }
+        for (i, key) in self.keys.iter().enumerate() {
+            if key.trim().is_empty() {
+                return Err(LoadError::field(
+                    format!("keys[{i}]"),
+                    "expected a column name, found an empty string",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn policies(&self) -> Result<Policies, LoadError> {
+        Ok(Policies {
             on_missing_key: parse_missing("on_missing_key", self.on_missing_key.as_deref())?
                 .unwrap_or(ENDPOINT_DEFAULT_POLICIES.on_missing_key),
             on_no_match: parse_missing("on_no_match", self.on_no_match.as_deref())?
@@ -120,19 +249,6 @@ impl LookupConfig {
                     )
                 })?,
             },
-        };
-        let csv = CsvOptions {
-            keys: self.keys,
-            columns: self.columns,
-            column_types,
-            null_values: self.null_values.unwrap_or_else(|| vec![String::new()]),
-            delimiter,
-        };
-        Ok(LookupSettings {
-            dataset: self.dataset,
-            path,
-            csv,
-            policies,
         })
     }
 }

@@ -4,9 +4,9 @@
 use crate::index::DatasetIndex;
 use crate::key::{KeyInput, KeyValue};
 use crate::policy::{Policies, Resolution};
-use crate::records::{self, KeyRecord, json_kind};
+use crate::records::{self, KeyRecord};
 use async_trait::async_trait;
-use plinth_engine_api::{Action, ApiError, Endpoint, Input, Reply, Request};
+use plinth_engine_api::{Action, ApiError, Endpoint, Reply, Request};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -88,82 +88,6 @@ impl LookupEndpoint {
             }
         }
     }
-
-    fn records(&self, request: &Request) -> Result<Vec<KeyRecord>, ApiError> {
-        match (&request.action, &request.input) {
-            (Action::Lookup, Input::Json(body)) => Ok(vec![records::from_object(
-                &self.index,
-                records::data_member(body, "")?,
-                "data.",
-            )?]),
-            (Action::LookupMulti, Input::Json(body)) => {
-                let items = match body.get("items") {
-                    Some(Value::Array(items)) => items,
-                    Some(other) => {
-                        return Err(ApiError::invalid_input(
-                            "items",
-                            format!(
-                                "expected an array of {{\"data\": {{...}}}} objects, found {}",
-                                json_kind(other)
-                            ),
-                        ));
-                    }
-                    None => {
-                        return Err(ApiError::invalid_input(
-                            "items",
-                            "missing; expected {\"items\": [{\"data\": {...}}, ...]}",
-                        ));
-                    }
-                };
-                if items.len() > MAX_ITEMS {
-                    return Err(ApiError::invalid_input(
-                        "items",
-                        format!(
-                            "{} records in one call; at most {MAX_ITEMS} are allowed",
-                            items.len()
-                        ),
-                    ));
-                }
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        let field = format!("items[{i}].");
-                        let object = item.as_object().ok_or_else(|| {
-                            ApiError::invalid_input(
-                                &format!("items[{i}]"),
-                                format!(
-                                    "expected an object {{\"data\": {{...}}}}, found {}",
-                                    json_kind(item)
-                                ),
-                            )
-                        })?;
-                        records::from_object(
-                            &self.index,
-                            records::data_member(object, &field)?,
-                            &format!("{field}data."),
-                        )
-                    })
-                    .collect()
-            }
-            (Action::LookupSimple, Input::Json(body)) => {
-                let data = match body.get("data") {
-                    Some(Value::Object(data)) => data,
-                    _ => body,
-                };
-                Ok(vec![records::from_object(&self.index, data, "")?])
-            }
-            (Action::Lookup | Action::LookupSimple, Input::Query(pairs)) => {
-                Ok(vec![records::from_query(&self.index, pairs)?])
-            }
-            (Action::LookupMulti, Input::Query(_)) => Err(ApiError::bad_request(
-                "lookup-multi takes a POST with a JSON body {\"items\": [{\"data\": {...}}, ...]}",
-            )),
-            (other, _) => Err(ApiError::bad_request(format!(
-                "a lookup endpoint does not answer '{other}'"
-            ))),
-        }
-    }
 }
 
 #[async_trait]
@@ -196,7 +120,8 @@ impl Endpoint for LookupEndpoint {
 
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {
         let started = Instant::now();
-        let records = self.records(&request)?;
+        let keys: Vec<&str> = self.index.key_names().collect();
+        let records = records::parse(&request, &keys)?;
         let results = records
             .iter()
             .map(|r| self.answer(r))
@@ -210,7 +135,7 @@ impl Endpoint for LookupEndpoint {
     }
 }
 
-fn raw_text(value: Option<&Value>) -> String {
+pub(crate) fn raw_text(value: Option<&Value>) -> String {
     match value {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
@@ -218,7 +143,7 @@ fn raw_text(value: Option<&Value>) -> String {
     }
 }
 
-fn describe_key(names: &[&str], record: &KeyRecord) -> String {
+pub(crate) fn describe_key(names: &[&str], record: &KeyRecord) -> String {
     names
         .iter()
         .zip(record)

@@ -4,6 +4,9 @@
 //! plain vectors, the strings of a column in one buffer) and a hash index on the key tuple.
 //! Endpoints answer `lookup`, `lookup-multi` and `lookup-simple` in the user API's shapes.
 //!
+//! A table of a database (`table` with `connection` or `database`) is looked up live instead,
+//! one bound SELECT per record ([`TableLookup`]).
+//!
 //! The index is public so that other engines reuse it: a prediction endpoint enriches its
 //! records with [`DatasetIndex::lookup_record`] and [`Policies::resolve`], either on an index
 //! of its own or on a sibling lookup endpoint reached with
@@ -19,6 +22,7 @@ mod key;
 mod parquet_load;
 mod policy;
 mod records;
+mod table;
 mod types;
 
 pub use column::{Cell, Column, ColumnData};
@@ -29,6 +33,7 @@ pub use error::DatasetError;
 pub use index::{DatasetIndex, LookupOutcome, is_parquet};
 pub use key::{KeyInput, KeyValue};
 pub use policy::{IgnoreReason, MissingPolicy, MultiplePolicy, Policies, Resolution};
+pub use table::{DEFAULT_TABLE_TIMEOUT, TableLookup, TableSettings};
 pub use types::ColumnType;
 
 use async_trait::async_trait;
@@ -38,9 +43,12 @@ use std::sync::Arc;
 /// The manifest `kind` of lookup endpoints.
 pub const KIND: &str = "lookup";
 
-/// Loads `kind = "lookup"` endpoints.
-#[derive(Clone, Debug, Default)]
-pub struct LookupFactory;
+/// Loads `kind = "lookup"` endpoints; keeps the pools of the named connections that table
+/// lookups use (its own, apart from the SQL engine's).
+#[derive(Debug, Default)]
+pub struct LookupFactory {
+    pools: plinth_engine_sql::PoolRegistry,
+}
 
 #[async_trait]
 impl EngineFactory for LookupFactory {
@@ -53,7 +61,20 @@ impl EngineFactory for LookupFactory {
     }
 
     async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {
-        let settings = ctx.parse_config::<LookupConfig>()?.validate(&ctx)?;
+        let config = ctx.parse_config::<LookupConfig>()?;
+        if config.is_table() {
+            let settings = config.validate_table(&ctx)?;
+            let pool = match &settings.source {
+                plinth_engine_sql::Source::Bundled {
+                    path,
+                    writable,
+                    max_connections,
+                } => plinth_engine_sql::bundled_sqlite(path, *writable, *max_connections),
+                plinth_engine_sql::Source::Named(name) => self.pools.named(&ctx.server, name)?,
+            };
+            return Ok(Arc::new(TableLookup::load(settings, pool).await?));
+        }
+        let settings = config.validate(&ctx)?;
         let LookupSettings {
             dataset,
             path,

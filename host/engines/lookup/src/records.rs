@@ -1,8 +1,8 @@
 //! Turning a caller's input into one value per key column: `{"data": {...}}` objects and
 //! `lookup-simple` query strings.
 
-use crate::index::DatasetIndex;
-use plinth_engine_api::ApiError;
+use crate::endpoint::MAX_ITEMS;
+use plinth_engine_api::{Action, ApiError, Input, Request};
 use serde_json::{Map, Value};
 
 /// The caller's values for each key column of one record, in key order (`None`: absent).
@@ -10,14 +10,85 @@ pub(crate) type KeyRecord = Vec<Option<Value>>;
 
 /// The keys of a `data` object. A member that is not a key column is a 400 naming it.
 pub(crate) fn from_object(
-    index: &DatasetIndex,
+    keys: &[&str],
     data: &Map<String, Value>,
     field: &str,
 ) -> Result<KeyRecord, ApiError> {
-    if let Some(unknown) = data.keys().find(|name| index.key_position(name).is_none()) {
-        return Err(unknown_key(index, unknown, field));
+    if let Some(unknown) = data.keys().find(|name| !keys.contains(&name.as_str())) {
+        return Err(unknown_key(keys, unknown, field));
     }
-    Ok(index.key_names().map(|k| data.get(k).cloned()).collect())
+    Ok(keys.iter().map(|k| data.get(*k).cloned()).collect())
+}
+
+/// The key records of a call, one per looked-up record, for the key columns `keys`.
+pub(crate) fn parse(request: &Request, keys: &[&str]) -> Result<Vec<KeyRecord>, ApiError> {
+    match (&request.action, &request.input) {
+        (Action::Lookup, Input::Json(body)) => {
+            Ok(vec![from_object(keys, data_member(body, "")?, "data.")?])
+        }
+        (Action::LookupMulti, Input::Json(body)) => {
+            let items = match body.get("items") {
+                Some(Value::Array(items)) => items,
+                Some(other) => {
+                    return Err(ApiError::invalid_input(
+                        "items",
+                        format!(
+                            "expected an array of {{\"data\": {{...}}}} objects, found {}",
+                            json_kind(other)
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(ApiError::invalid_input(
+                        "items",
+                        "missing; expected {\"items\": [{\"data\": {...}}, ...]}",
+                    ));
+                }
+            };
+            if items.len() > MAX_ITEMS {
+                return Err(ApiError::invalid_input(
+                    "items",
+                    format!(
+                        "{} records in one call; at most {MAX_ITEMS} are allowed",
+                        items.len()
+                    ),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let field = format!("items[{i}].");
+                    let object = item.as_object().ok_or_else(|| {
+                        ApiError::invalid_input(
+                            &format!("items[{i}]"),
+                            format!(
+                                "expected an object {{\"data\": {{...}}}}, found {}",
+                                json_kind(item)
+                            ),
+                        )
+                    })?;
+                    from_object(keys, data_member(object, &field)?, &format!("{field}data."))
+                })
+                .collect()
+        }
+        (Action::LookupSimple, Input::Json(body)) => {
+            let data = match body.get("data") {
+                Some(Value::Object(data)) => data,
+                _ => body,
+            };
+            Ok(vec![from_object(keys, data, "")?])
+        }
+        (Action::Lookup | Action::LookupSimple, Input::Query(pairs)) => {
+            Ok(vec![from_query(keys, pairs)?])
+        }
+        (Action::LookupMulti, Input::Query(_)) => Err(ApiError::bad_request(
+            "lookup-multi takes a POST with a JSON body {\"items\": [{\"data\": {...}}, ...]}",
+        )),
+        (other, _) => Err(ApiError::bad_request(format!(
+            "a lookup endpoint does not answer '{other}'"
+        ))),
+    }
 }
 
 /// The `data` member of a request object or of one of its `items`.
@@ -45,11 +116,7 @@ pub(crate) fn data_member<'a>(
 /// matched by name; otherwise, when there are exactly as many parameters as keys and none is
 /// named after a key, they are taken in key order (the reference's `?id_key=42` for a
 /// `PassengerId` key).
-pub(crate) fn from_query(
-    index: &DatasetIndex,
-    pairs: &[(String, String)],
-) -> Result<KeyRecord, ApiError> {
-    let keys: Vec<&str> = index.key_names().collect();
+pub(crate) fn from_query(keys: &[&str], pairs: &[(String, String)]) -> Result<KeyRecord, ApiError> {
     for (i, (name, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(n, _)| n == name) {
             return Err(ApiError::invalid_input(
@@ -104,12 +171,11 @@ pub(crate) fn from_query(
     let unknown = pairs
         .iter()
         .map(|(n, _)| n)
-        .find(|n| index.key_position(n).is_none());
-    Err(unknown_key(index, unknown.map_or("?", |n| n.as_str()), ""))
+        .find(|n| !keys.contains(&n.as_str()));
+    Err(unknown_key(keys, unknown.map_or("?", |n| n.as_str()), ""))
 }
 
-fn unknown_key(index: &DatasetIndex, name: &str, field: &str) -> ApiError {
-    let keys: Vec<&str> = index.key_names().collect();
+fn unknown_key(keys: &[&str], name: &str, field: &str) -> ApiError {
     ApiError::new(
         400,
         "UnknownLookupKey",

@@ -65,13 +65,12 @@ impl Enrichment {
                     .as_any()
                     .downcast_ref::<LookupEndpoint>()
                     .ok_or_else(|| {
-                        LoadError::field(
-                            field("lookup"),
-                            format!(
-                                "endpoint \"{id}\" is a {} endpoint; expected a lookup endpoint",
-                                sibling.kind()
-                            ),
-                        )
+                        let why = if sibling.kind() == "lookup" {
+                            "looks up a database table; enrichment uses lookups on a bundled dataset (CSV or Parquet)".to_owned()
+                        } else {
+                            format!("is a {} endpoint; expected a lookup endpoint", sibling.kind())
+                        };
+                        LoadError::field(field("lookup"), format!("endpoint \"{id}\" {why}"))
                     })?;
                 (format!("lookup endpoint {id}"), lookup.index().clone())
             }

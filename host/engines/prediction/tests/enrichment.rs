@@ -181,7 +181,7 @@ async fn a_sibling_lookup_endpoint_can_enrich() {
         dir.path(),
         "dataset = \"data/customers.csv\"\nkeys = [\"customer_id\"]",
     );
-    let lookup = LookupFactory.load(lookup_ctx).await.unwrap();
+    let lookup = LookupFactory::default().load(lookup_ctx).await.unwrap();
     let mut ctx = context(
         dir.path(),
         "model = \"model\"\n[[enrichment]]\nlookup = \"customers\"\nkey = { customer_id = \"customer_id\" }",

@@ -94,6 +94,31 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default row cap.
 pub const DEFAULT_MAX_ROWS: usize = 10_000;
 
+impl SqlSettings {
+    /// Settings for one query written by another engine rather than a manifest (a lookup on a
+    /// table): `sql` is a single SELECT with one `?` per name of `parameters`; at most
+    /// `max_rows` rows are read (the rest are left out, not an error).
+    pub fn generated(
+        source: Source,
+        sql: &str,
+        parameters: Vec<String>,
+        timeout: Duration,
+        max_rows: usize,
+    ) -> SqlSettings {
+        SqlSettings {
+            source,
+            statements: sqltext::split(sql),
+            target: 0,
+            parameter_types: vec![None; parameters.len()],
+            parameters,
+            commit: false,
+            timeout,
+            max_rows,
+            truncate: true,
+        }
+    }
+}
+
 impl SqlConfig {
     /// Validates every field.
     pub fn validate(self, ctx: &LoadContext) -> Result<SqlSettings, LoadError> {

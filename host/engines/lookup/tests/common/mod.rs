@@ -33,7 +33,9 @@ pub fn context(root: &Path, endpoint_toml: &str) -> LoadContext {
 
 /// Loads a lookup endpoint.
 pub async fn load(root: &Path, endpoint_toml: &str) -> Result<Arc<dyn Endpoint>, LoadError> {
-    LookupFactory.load(context(root, endpoint_toml)).await
+    LookupFactory::default()
+        .load(context(root, endpoint_toml))
+        .await
 }
 
 /// A bundle in a temporary directory holding `data.csv` with the given content.
