@@ -1,12 +1,14 @@
 # Builds the components of the function examples (sourced by scripts/lib/setup.sh).
 #
 # Python: componentize-py in a venv under the user's cache ($PLINTH_CACHE/function-venv),
-# created on first use. Rust: the wasm32-wasip2 target, added with rustup. Each component is
+# created on first use. Rust: the wasm32-wasip2 target, added with rustup. JavaScript:
+# componentize-qjs from npm, installed under $PLINTH_CACHE. Each component is
 # rebuilt only when its sources (or the host WIT) change; the .wasm files land in the bundle's
 # build/ folder, which git ignores.
 
 PLINTH_CACHE="${PLINTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/plinth}"
 COMPONENTIZE_PY_VERSION="0.25.1"
+COMPONENTIZE_QJS_VERSION="0.4.5"
 
 # Prints the venv holding componentize-py, creating it when needed.
 function_venv() {
@@ -72,6 +74,49 @@ build_rust_component() {
     printf '%s\n' "$digest" > "$stamp"
 }
 
+# Prints the folder holding componentize-qjs (QuickJS), installing it from npm when needed.
+qjs_tools() {
+    local tools="$PLINTH_CACHE/componentize-qjs-$COMPONENTIZE_QJS_VERSION"
+    if [ ! -x "$tools/node_modules/.bin/componentize-qjs" ]; then
+        echo "setting up componentize-qjs $COMPONENTIZE_QJS_VERSION in $tools" >&2
+        mkdir -p "$tools"
+        npm install --prefix "$tools" --no-audit --no-fund --no-package-lock --loglevel=error \
+            "componentize-qjs@$COMPONENTIZE_QJS_VERSION" >&2
+    fi
+    printf '%s\n' "$tools"
+}
+
+# build_js_component BUNDLE WORLD: builds BUNDLE/build/js_fns.wasm from BUNDLE/functions/app.js
+# and the WIT world BUNDLE/functions/wit (world WORLD) with componentize-qjs. Without npm the
+# example is skipped with a warning (it then does not deploy); the other examples are unaffected.
+build_js_component() {
+    local bundle="$1" world="$2"
+    local out="$bundle/build/js_fns.wasm"
+    local stamp="$bundle/build/.js_fns.digest"
+    local digest
+    digest="$(sources_digest wit/host/host.wit "$bundle"/functions/wit/*.wit "$bundle/functions/app.js")-$COMPONENTIZE_QJS_VERSION"
+    if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "warning: npm not found: $out not built, example $(basename "$bundle") skipped (apt-get install npm)" >&2
+        return 0
+    fi
+    local tools root wit
+    tools="$(qjs_tools)"
+    echo "building $out (componentize-qjs, ~5 s)" >&2
+    root="$(pwd)"
+    wit="$(mktemp -d)"
+    mkdir -p "$wit/deps/host" "$bundle/build"
+    cp "$bundle"/functions/wit/*.wit "$wit/"
+    cp wit/host/*.wit "$wit/deps/host/"
+    (cd "$bundle/functions" && "$tools/node_modules/.bin/componentize-qjs" --wit "$wit" \
+        --js app.js -n "$world" --sync -o "$root/$out.tmp") >&2
+    rm -rf "$wit"
+    mv "$out.tmp" "$out"
+    printf '%s\n' "$digest" > "$stamp"
+}
+
 # Every function example.
 setup_function_examples() {
     build_python_component examples/python_svc python-svc:functions/sum simple_sum
@@ -79,5 +124,8 @@ setup_function_examples() {
     build_python_component examples/python_svc python-svc:functions/faults faults
     if [ -d examples/rust_fn_svc ]; then
         build_rust_component examples/rust_fn_svc
+    fi
+    if [ -d examples/js_svc ]; then
+        build_js_component examples/js_svc functions
     fi
 }
