@@ -69,23 +69,13 @@ impl LookupEndpoint {
                 self.index.row_values(row, &mut data);
                 Ok(json!({"data": data, "ignored": false}))
             }
-            Resolution::Nulls => {
-                for ((name, input), raw) in names.iter().zip(&inputs).zip(record) {
-                    let echo = match input {
-                        KeyInput::Value(v) => Value::String(v.to_text()),
-                        KeyInput::Missing => Value::Null,
-                        KeyInput::Unmatchable => Value::String(raw_text(raw.as_ref())),
-                    };
-                    data.insert((*name).to_owned(), echo);
-                }
-                for column in self.index.value_columns() {
-                    data.insert(column.name.clone(), Value::Null);
-                }
-                Ok(json!({"data": data, "ignored": false}))
-            }
-            Resolution::Drop(reason) => {
-                Ok(json!({"data": data, "ignored": true, "ignoreReason": reason.as_str()}))
-            }
+            other => Ok(answer_without_row(
+                other,
+                &names,
+                &inputs,
+                record,
+                self.index.value_columns().iter().map(|c| c.name.as_str()),
+            )),
         }
     }
 }
@@ -132,6 +122,37 @@ impl Endpoint for LookupEndpoint {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+/// The answer to a record that no row answers: its keys echoed and `null` for every returned
+/// column (`Resolution::Nulls`), or an empty payload with the reason (`Resolution::Drop`).
+pub(crate) fn answer_without_row<'a>(
+    resolution: Resolution,
+    names: &[&str],
+    inputs: &[KeyInput],
+    record: &KeyRecord,
+    columns: impl Iterator<Item = &'a str>,
+) -> Value {
+    let mut data = Map::new();
+    match resolution {
+        Resolution::Drop(reason) => {
+            json!({"data": data, "ignored": true, "ignoreReason": reason.as_str()})
+        }
+        Resolution::Nulls | Resolution::Row(_) => {
+            for ((name, input), raw) in names.iter().zip(inputs).zip(record) {
+                let echo = match input {
+                    KeyInput::Value(v) => Value::String(v.to_text()),
+                    KeyInput::Missing => Value::Null,
+                    KeyInput::Unmatchable => Value::String(raw_text(raw.as_ref())),
+                };
+                data.insert((*name).to_owned(), echo);
+            }
+            for column in columns {
+                data.insert(column.to_owned(), Value::Null);
+            }
+            json!({"data": data, "ignored": false})
+        }
     }
 }
 

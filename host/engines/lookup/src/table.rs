@@ -8,7 +8,7 @@
 //! read on the first call that finds the database up; calls answer 503 until then.
 
 use crate::column::Cell;
-use crate::endpoint::{LOOKUP_ACTIONS, describe_key, raw_text};
+use crate::endpoint::{LOOKUP_ACTIONS, answer_without_row, describe_key};
 use crate::index::LookupOutcome;
 use crate::key::{KeyInput, KeyValue};
 use crate::policy::{Policies, Resolution};
@@ -226,23 +226,13 @@ impl TableLookup {
                 }
                 Ok(json!({"data": data, "ignored": false}))
             }
-            Resolution::Nulls => {
-                for ((name, input), raw) in s.keys.iter().zip(&inputs).zip(record) {
-                    let echo = match input {
-                        KeyInput::Value(v) => Value::String(v.to_text()),
-                        KeyInput::Missing => Value::Null,
-                        KeyInput::Unmatchable => Value::String(raw_text(raw.as_ref())),
-                    };
-                    data.insert(name.clone(), echo);
-                }
-                for (name, _) in &schema.columns {
-                    data.insert(name.clone(), Value::Null);
-                }
-                Ok(json!({"data": data, "ignored": false}))
-            }
-            Resolution::Drop(reason) => {
-                Ok(json!({"data": data, "ignored": true, "ignoreReason": reason.as_str()}))
-            }
+            other => Ok(answer_without_row(
+                other,
+                &names,
+                &inputs,
+                record,
+                schema.columns.iter().map(|(n, _)| n.as_str()),
+            )),
         }
     }
 }
