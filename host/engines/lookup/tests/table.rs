@@ -362,3 +362,42 @@ async fn a_mariadb_table_answers_the_reference_examples() {
     answers_the_reference_examples(&endpoint).await;
     injections_find_nothing(&endpoint).await;
 }
+
+#[tokio::test]
+async fn a_lookup_past_its_time_limit_is_a_504_and_the_next_call_is_fine() {
+    let Some(url) = std::env::var("PLINTH_TEST_PG_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        eprintln!("SKIPPED: postgres lookup timeout: PLINTH_TEST_PG_URL is not set; CI sets it");
+        return;
+    };
+    // A view whose rows each take 0.5 s to produce; WHERE 1 = 0 (the column probe) reads none.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        r#"CREATE OR REPLACE VIEW "slow_passengers" AS
+           SELECT "PassengerId", "Name", pg_sleep(0.5)::text AS "slept" FROM "DB_titanic_table""#,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let slow = load(
+        dir.path(),
+        "table = \"slow_passengers\"\nconnection = \"pg\"\nkeys = [\"PassengerId\"]\ncolumns = [\"Name\", \"slept\"]\ntimeout_ms = 100\n",
+        PG_SERVER,
+    )
+    .await
+    .unwrap();
+    let e = post(&slow, Action::Lookup, json!({"data": {"PassengerId": 42}}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status, 504, "{e}");
+    assert!(e.message.contains("100 ms"), "{e}");
+    // The connection pool is not poisoned: a fast lookup on the same connection works.
+    let fast = load(dir.path(), POSTGRES, PG_SERVER).await.unwrap();
+    let a = post(&fast, Action::Lookup, json!({"data": {"PassengerId": 42}}))
+        .await
+        .unwrap();
+    assert_eq!(a["results"][0], passenger_42());
+}
