@@ -89,6 +89,11 @@ if [ -n "${needed[plinth]:-}" ]; then
         else
             echo "python_svc components did not build: /run scenarios will be skipped" >&2
         fi
+        if [ -f examples/js_svc/build/js_fns.wasm ]; then
+            cp -r examples/js_svc "$examples/"
+        else
+            echo "js_svc did not build (npm?): its /run scenarios will be skipped" >&2
+        fi
     fi
 fi
 

@@ -2,13 +2,12 @@
 #
 # Python: componentize-py in a venv under the user's cache ($PLINTH_CACHE/function-venv),
 # created on first use. Rust: the wasm32-wasip2 target, added with rustup. JavaScript:
-# componentize-qjs from npm, installed under $PLINTH_CACHE. Each component is
+# componentize-qjs, pinned by the bundle's package-lock.json, installed under $PLINTH_CACHE. Each component is
 # rebuilt only when its sources (or the host WIT) change; the .wasm files land in the bundle's
 # build/ folder, which git ignores.
 
 PLINTH_CACHE="${PLINTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/plinth}"
 COMPONENTIZE_PY_VERSION="0.25.1"
-COMPONENTIZE_QJS_VERSION="0.4.5"
 
 # Prints the venv holding componentize-py, creating it when needed.
 function_venv() {
@@ -74,44 +73,76 @@ build_rust_component() {
     printf '%s\n' "$digest" > "$stamp"
 }
 
-# Prints the folder holding componentize-qjs (QuickJS), installing it from npm when needed.
-qjs_tools() {
-    local tools="$PLINTH_CACHE/componentize-qjs-$COMPONENTIZE_QJS_VERSION"
-    if [ ! -x "$tools/node_modules/.bin/componentize-qjs" ]; then
-        echo "setting up componentize-qjs $COMPONENTIZE_QJS_VERSION in $tools" >&2
-        mkdir -p "$tools"
-        npm install --prefix "$tools" --no-audit --no-fund --no-package-lock --loglevel=error \
-            "componentize-qjs@$COMPONENTIZE_QJS_VERSION" >&2
+# js_tools BUNDLE: prints the folder holding the npm packages pinned by BUNDLE/package.json and
+# BUNDLE/package-lock.json (componentize-qjs and its native binding), installing them on first
+# use. The folder under $PLINTH_CACHE is named by the lock file's digest, so a changed lock
+# installs anew and the bundle itself gets no node_modules. `npm install` with the lock rather
+# than `npm ci`: componentize-qjs 0.4.5 names three optional platform bindings that were never
+# published at 0.4.5, which `npm ci` takes for a lock out of sync; `npm install` takes the
+# locked versions and checks their integrity hashes (a binding that fails them is skipped as
+# optional, hence the check that the tool runs). Fails, saying why, without npm or the registry.
+js_tools() {
+    local bundle="$1"
+    local lock_digest tools
+    lock_digest="$(sources_digest "$bundle/package.json" "$bundle/package-lock.json")"
+    tools="$PLINTH_CACHE/js-tools-${lock_digest:0:16}"
+    if [ -f "$tools/.installed" ]; then
+        printf '%s\n' "$tools"
+        return 0
     fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "error: npm not found: it builds examples/$(basename "$bundle") (JavaScript);" \
+            "install Node.js 18+ with npm (apt-get install nodejs npm)" >&2
+        return 1
+    fi
+    echo "setting up the npm packages of $bundle in $tools" >&2
+    rm -rf "$tools"
+    mkdir -p "$tools"
+    cp "$bundle/package.json" "$bundle/package-lock.json" "$tools/"
+    if ! (cd "$tools" && npm install --no-save --no-audit --no-fund --loglevel=error >&2); then
+        echo "error: npm could not install the packages of $bundle/package-lock.json into $tools" \
+            "(npm's message above; is the registry $(npm config get registry 2>/dev/null) reachable?)" >&2
+        rm -rf "$tools"
+        return 1
+    fi
+    if ! "$tools/node_modules/.bin/componentize-qjs" --help >/dev/null 2>&1; then
+        echo "error: componentize-qjs does not run after npm install in $tools (no native binding" \
+            "for $(node -p 'process.platform + "-" + process.arch' 2>/dev/null)?):" >&2
+        "$tools/node_modules/.bin/componentize-qjs" --help 2>&1 | tail -5 >&2
+        rm -rf "$tools"
+        return 1
+    fi
+    touch "$tools/.installed"
     printf '%s\n' "$tools"
 }
 
 # build_js_component BUNDLE WORLD: builds BUNDLE/build/js_fns.wasm from BUNDLE/functions/app.js
-# and the WIT world BUNDLE/functions/wit (world WORLD) with componentize-qjs. Without npm the
-# example is skipped with a warning (it then does not deploy); the other examples are unaffected.
+# and the WIT world BUNDLE/functions/wit (world WORLD) with componentize-qjs, at the version
+# that BUNDLE/package-lock.json pins.
 build_js_component() {
     local bundle="$1" world="$2"
     local out="$bundle/build/js_fns.wasm"
     local stamp="$bundle/build/.js_fns.digest"
     local digest
-    digest="$(sources_digest wit/host/host.wit "$bundle"/functions/wit/*.wit "$bundle/functions/app.js")-$COMPONENTIZE_QJS_VERSION"
+    digest="$(sources_digest wit/host/*.wit "$bundle"/functions/wit/*.wit "$bundle/functions/app.js" \
+        "$bundle/package.json" "$bundle/package-lock.json")"
     if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ]; then
         return 0
     fi
-    if ! command -v npm >/dev/null 2>&1; then
-        echo "warning: npm not found: $out not built, example $(basename "$bundle") skipped (apt-get install npm)" >&2
-        return 0
-    fi
     local tools root wit
-    tools="$(qjs_tools)"
+    tools="$(js_tools "$bundle")" || return 1
     echo "building $out (componentize-qjs, ~5 s)" >&2
     root="$(pwd)"
     wit="$(mktemp -d)"
     mkdir -p "$wit/deps/host" "$bundle/build"
     cp "$bundle"/functions/wit/*.wit "$wit/"
     cp wit/host/*.wit "$wit/deps/host/"
-    (cd "$bundle/functions" && "$tools/node_modules/.bin/componentize-qjs" --wit "$wit" \
-        --js app.js -n "$world" --sync -o "$root/$out.tmp") >&2
+    if ! (cd "$bundle/functions" && "$tools/node_modules/.bin/componentize-qjs" --wit "$wit" \
+        --js app.js -n "$world" --sync -o "$root/$out.tmp") >&2; then
+        echo "error: componentize-qjs could not build $out" >&2
+        rm -rf "$wit" "$out.tmp"
+        return 1
+    fi
     rm -rf "$wit"
     mv "$out.tmp" "$out"
     printf '%s\n' "$digest" > "$stamp"
@@ -126,6 +157,6 @@ setup_function_examples() {
         build_rust_component examples/rust_fn_svc
     fi
     if [ -d examples/js_svc ]; then
-        build_js_component examples/js_svc functions
+        build_js_component examples/js_svc functions || return 1
     fi
 }

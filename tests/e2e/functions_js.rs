@@ -35,6 +35,8 @@ fn the_reference_example_answers_by_get_and_post() {
         &json!({"param1": 30, "param2": 12}),
     );
     assert_eq!(post.json()["response"], json!(42));
+    let pooled = server.get(&format!("{BASE}/simple_sum_pooled/run?param1=-2&param2=44"));
+    assert_eq!(pooled.json()["response"], json!(42), "{}", pooled.text);
     assert_eq!(
         post.json()["apiContext"],
         json!({"serviceId": "js_svc", "endpointId": "simple_sum", "serviceGeneration": "v1"})
