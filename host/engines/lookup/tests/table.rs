@@ -400,4 +400,8 @@ async fn a_lookup_past_its_time_limit_is_a_504_and_the_next_call_is_fine() {
         .await
         .unwrap();
     assert_eq!(a["results"][0], passenger_42());
+    sqlx::raw_sql(r#"DROP VIEW IF EXISTS "slow_passengers""#)
+        .execute(&pool)
+        .await
+        .unwrap();
 }
