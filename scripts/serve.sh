@@ -5,8 +5,8 @@
 #   scripts/serve.sh --listen 0.0.0.0:8080 --data-dir /var/lib/plinth
 #
 # On the first run (empty data directory) it deploys every bundle under examples/ and prints
-# the admin API key once (or set PLINTH_ADMIN_KEY). Needs a Rust toolchain (rustup) and Python 3
-# (the function examples' componentize-py, ONNX Runtime's library from its wheel).
+# the admin API key once (or set PLINTH_ADMIN_KEY). Needs a Rust toolchain (rustup), Python 3
+# (componentize-py, ONNX Runtime's library from its wheel) and npm (componentize-qjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
