@@ -75,7 +75,7 @@ fn output(meta_task: &str) -> &'static str {
 
 /// Median of per-call times (µs) of single-row calls over ~`budget`.
 fn single_row_p50(scorer: &dyn Scorer, batch: &Batch, out: &str, budget: Duration) -> f64 {
-    let rows: Vec<Batch> = (0..64).map(|i| slice(batch, i, i + 1)).collect();
+    let rows: Vec<Batch> = (0..64).map(|i| batch.slice(i, i + 1)).collect();
     for r in &rows {
         scorer.run(r, &[out]).unwrap();
     }
@@ -106,20 +106,6 @@ fn batch_rows_per_s(scorer: &dyn Scorer, batch: &Batch, out: &str, budget: Durat
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
-}
-
-fn slice(batch: &Batch, start: usize, end: usize) -> Batch {
-    Batch {
-        columns: batch
-            .columns
-            .iter()
-            .map(|c| match c {
-                Column::F32(v) => Column::F32(v[start..end].to_vec()),
-                Column::I64(v) => Column::I64(v[start..end].to_vec()),
-                Column::Str(v) => Column::Str(v[start..end].to_vec()),
-            })
-            .collect(),
-    }
 }
 
 fn main() {

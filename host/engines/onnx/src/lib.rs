@@ -76,6 +76,21 @@ impl Batch {
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, Column::len)
     }
+
+    /// Rows `start..end` as a batch of their own (panics if the range is out of bounds).
+    pub fn slice(&self, start: usize, end: usize) -> Batch {
+        Batch {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| match c {
+                    Column::F32(v) => Column::F32(v[start..end].to_vec()),
+                    Column::I64(v) => Column::I64(v[start..end].to_vec()),
+                    Column::Str(v) => Column::Str(v[start..end].to_vec()),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A float output as a row-major `[rows, width]` matrix.

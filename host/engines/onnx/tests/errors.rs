@@ -77,7 +77,7 @@ fn bad_batches_are_run_errors() {
         ));
 
         // An empty batch is not an error: no rows, the declared width.
-        let empty = common::slice(&batch, 0, 0);
+        let empty = batch.slice(0, 0);
         let out = scorer.run(&empty, &["probabilities"]).unwrap();
         assert_eq!((out[0].data.len(), out[0].width), (0, 2));
     }

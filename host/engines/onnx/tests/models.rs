@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Expected, backends, load, model_cases, model_names, output_of, repeat, slice};
+use common::{Expected, backends, load, model_cases, model_names, output_of, repeat};
 use plinth_onnx::Backend;
 
 /// Probabilities within 1e-5 absolute; regression within 1e-5 relative or 1e-3 absolute.
@@ -50,7 +50,7 @@ fn every_model_matches_onnx_runtime() {
             // Row by row too: a batch of one.
             for i in 0..batch.rows() {
                 let one = scorer
-                    .run(&slice(&batch, i, i + 1), &[output_of(&expected)])
+                    .run(&batch.slice(i, i + 1), &[output_of(&expected)])
                     .unwrap();
                 check(
                     &name,
@@ -79,7 +79,7 @@ fn batch_sizes_1_7_1000_give_the_same_rows() {
                 while start < 1000 {
                     let end = (start + size).min(1000);
                     let part = scorer
-                        .run(&slice(&big, start, end), &[output])
+                        .run(&big.slice(start, end), &[output])
                         .unwrap()
                         .remove(0);
                     assert_eq!(part.width, whole.width);

@@ -154,21 +154,6 @@ pub fn repeat(batch: &Batch, rows: usize) -> Batch {
     }
 }
 
-/// Rows `start..end` of a batch.
-pub fn slice(batch: &Batch, start: usize, end: usize) -> Batch {
-    Batch {
-        columns: batch
-            .columns
-            .iter()
-            .map(|c| match c {
-                Column::F32(v) => Column::F32(v[start..end].to_vec()),
-                Column::I64(v) => Column::I64(v[start..end].to_vec()),
-                Column::Str(v) => Column::Str(v[start..end].to_vec()),
-            })
-            .collect(),
-    }
-}
-
 /// One op case from `tests/ops/cases.json`.
 pub struct OpCase {
     /// Case name.
