@@ -90,6 +90,13 @@ js_tools() {
         printf '%s\n' "$tools"
         return 0
     fi
+    if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        # A fresh Debian machine (as CI runs): install Node.js and npm from Debian's packages.
+        echo "installing nodejs and npm from Debian's packages" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >&2 \
+            || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >&2; } \
+            || true
+    fi
     if ! command -v npm >/dev/null 2>&1; then
         echo "error: npm not found: it builds examples/$(basename "$bundle") (JavaScript);" \
             "install Node.js 18+ with npm (apt-get install nodejs npm)" >&2
