@@ -5,12 +5,14 @@
 //! id = "lookup_svc"
 //! description = "Titanic passengers by id"
 //! public = true            # callable without an API key
+//! rate_limit = { per_address_per_second = 50, burst_seconds = 2 }   # optional, see below
 //!
 //! [[endpoint]]
 //! id = "passenger_info"
 //! kind = "lookup"          # prediction | function | sql-query | lookup
 //! max_concurrency = 8      # optional: requests served at once by this endpoint
 //! queue_timeout_ms = 2000  # optional: how long a request may wait for a slot
+//! timeout_ms = 1000        # optional: the call's work deadline (504 past it)
 //! dataset = "data/titanic.csv"   # the rest belongs to the engine of the kind
 //! ```
 //!
@@ -55,6 +57,23 @@ pub struct ServiceSection {
     /// `true`: user calls need no API key.
     #[serde(default)]
     pub public: bool,
+    /// Token-bucket limits of this service's user calls; members left out take the server's
+    /// `[rate_limit]` defaults.
+    #[serde(default)]
+    pub rate_limit: Option<ServiceRateLimit>,
+}
+
+/// `[service.rate_limit]`: calls per second and bucket size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRateLimit {
+    /// Calls per second allowed to one API key.
+    pub per_key_per_second: Option<f64>,
+    /// Calls per second allowed to one remote address (public services, or calls without a
+    /// valid key).
+    pub per_address_per_second: Option<f64>,
+    /// Bucket size, in seconds of the rate.
+    pub burst_seconds: Option<f64>,
 }
 
 /// One `[[endpoint]]` table, split into host fields and the engine's own fields.
@@ -70,6 +89,10 @@ pub struct EndpointSection {
     pub max_concurrency: Option<usize>,
     /// How long a request may wait for a slot, ms; `None` uses the server default.
     pub queue_timeout_ms: Option<u64>,
+    /// The call's work deadline, ms; `None` uses the server's `call_timeout_ms`. Unlike the
+    /// other host fields it stays in [`EndpointSection::engine_config`] too, for the engines
+    /// that enforce it inside their own work (SQL statements, function epochs).
+    pub timeout_ms: Option<u64>,
     /// Everything else in the table, for the engine.
     pub engine_config: toml::Table,
 }
@@ -135,6 +158,22 @@ impl Manifest {
                 format!("\"{}\" is not a valid id: expected {ID_RULE}", service.id),
             ));
         }
+        if let Some(limit) = &service.rate_limit {
+            for (name, value) in [
+                ("per_key_per_second", limit.per_key_per_second),
+                ("per_address_per_second", limit.per_address_per_second),
+                ("burst_seconds", limit.burst_seconds),
+            ] {
+                if let Some(v) = value
+                    && !(v.is_finite() && v > 0.0)
+                {
+                    return Err(err(
+                        format!("service.rate_limit.{name}"),
+                        format!("expected a positive number, found {v}"),
+                    ));
+                }
+            }
+        }
 
         let endpoint_values = match doc.remove("endpoint") {
             None => {
@@ -198,12 +237,23 @@ impl Manifest {
             let max_concurrency =
                 take_positive(&mut table, &at, "max_concurrency")?.map(|n| n as usize);
             let queue_timeout_ms = take_positive(&mut table, &at, "queue_timeout_ms")?;
+            let timeout_ms = match table.get("timeout_ms") {
+                None => None,
+                Some(toml::Value::Integer(n)) if *n > 0 => Some(*n as u64),
+                Some(other) => {
+                    return Err(err(
+                        format!("{at}.timeout_ms"),
+                        format!("expected a positive integer (milliseconds), found {other}"),
+                    ));
+                }
+            };
             endpoints.push(EndpointSection {
                 id,
                 kind,
                 description,
                 max_concurrency,
                 queue_timeout_ms,
+                timeout_ms,
                 engine_config: table,
             });
         }
@@ -326,6 +376,35 @@ mod tests {
         assert_eq!(
             error_of("[service]\nid='s'"),
             "plinth.toml: endpoint: no [[endpoint]] table: a bundle needs at least one endpoint"
+        );
+    }
+
+    #[test]
+    fn timeouts_and_rate_limits_are_read_and_checked() {
+        let m = Manifest::parse(
+            "[service]\nid='s'\nrate_limit = { per_address_per_second = 5.5 }\n[[endpoint]]\nid='a'\nkind='lookup'\ntimeout_ms=250",
+            KINDS,
+        )
+        .unwrap();
+        assert_eq!(m.endpoints[0].timeout_ms, Some(250));
+        // Engines that enforce the deadline themselves still see it.
+        assert!(m.endpoints[0].engine_config.contains_key("timeout_ms"));
+        let limit = m.service.rate_limit.unwrap();
+        assert_eq!(limit.per_address_per_second, Some(5.5));
+        assert_eq!(limit.per_key_per_second, None);
+        assert_eq!(
+            error_of("[service]\nid='s'\n[[endpoint]]\nid='a'\nkind='lookup'\ntimeout_ms=-1"),
+            "plinth.toml: endpoint[0] \"a\".timeout_ms: expected a positive integer (milliseconds), found -1"
+        );
+        assert_eq!(
+            error_of(
+                "[service]\nid='s'\nrate_limit={burst_seconds=0.0}\n[[endpoint]]\nid='a'\nkind='lookup'"
+            ),
+            "plinth.toml: service.rate_limit.burst_seconds: expected a positive number, found 0"
+        );
+        assert!(
+            error_of("[service]\nid='s'\nrate_limit={per_ip=1}\n[[endpoint]]\nid='a'\nkind='lookup'")
+                .contains("unknown field `per_ip`")
         );
     }
 

@@ -8,7 +8,9 @@ pub mod archive;
 pub mod manifest;
 
 pub use archive::{UnpackError, UnpackLimits};
-pub use manifest::{EndpointSection, MANIFEST_FILE, Manifest, ManifestError, is_valid_id};
+pub use manifest::{
+    EndpointSection, MANIFEST_FILE, Manifest, ManifestError, ServiceRateLimit, is_valid_id,
+};
 
 use sha2::{Digest, Sha256};
 use std::fs;
