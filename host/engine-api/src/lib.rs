@@ -45,6 +45,15 @@ pub trait Endpoint: Send + Sync + 'static {
         serde_json::Value::Null
     }
 
+    /// Whether the engine stops its own work at the endpoint's `timeout_ms` with its own 504
+    /// (SQL statements, function epochs, table lookups). The host then gives it a grace period
+    /// beyond the deadline before answering 504 itself; otherwise the host answers 504 at the
+    /// deadline and drops the call's future (engines that run blocking work should notice that
+    /// and stop, as the prediction engine does between explanation batches).
+    fn enforces_own_deadline(&self) -> bool {
+        false
+    }
+
     /// Answers one request. The host has already checked that `request.action` is one of
     /// [`Endpoint::actions`].
     async fn serve(&self, request: Request) -> Result<Reply, ApiError>;

@@ -16,8 +16,26 @@ use std::time::Duration;
 /// default_max_concurrency = 64
 /// queue_timeout_ms = 5000
 ///
+/// [limits]                        # hostile traffic: connections, work, accounting
+/// header_read_timeout_ms = 10000  # a request head must arrive within this
+/// body_read_timeout_ms = 10000    # a body may not stall longer than this...
+/// body_min_bytes_per_second = 4096 # ...nor arrive slower than this after the first timeout
+/// idle_timeout_ms = 60000         # an idle keep-alive connection is closed after this
+/// max_connections = 4096          # beyond this a connection gets a 503 and is closed
+/// call_timeout_ms = 30000         # default work deadline of a call (per-endpoint `timeout_ms`)
+///
+/// [audit]                         # retention of the audit table, enforced in the background
+/// max_age_days = 30
+/// max_rows = 5000000
+///
+/// [rate_limit]                    # token buckets for user calls (off unless set); a service's
+/// per_key_per_second = 1000       # manifest may set its own `[service.rate_limit]`
+/// per_address_per_second = 200    # for public services, per remote address
+/// burst_seconds = 2               # bucket size, in seconds of the rate
+///
 /// [engines.prediction]            # per-kind engine settings, read by the engines
 /// default_engine = "tract"
+/// max_explanation_cost = 200000   # records x Monte Carlo steps one Shapley call may ask for
 ///
 /// [connections.warehouse]         # named database connections for sql-query endpoints
 /// url_env = "WAREHOUSE_URL"
@@ -45,12 +63,125 @@ pub struct ConfigFile {
     pub queue_timeout_ms: Option<u64>,
     /// Whether `GET /metrics` needs no key (default true).
     pub metrics_public: Option<bool>,
+    /// Connection, work and accounting limits.
+    #[serde(default)]
+    pub limits: LimitsFile,
+    /// Audit-trail retention.
+    #[serde(default)]
+    pub audit: AuditFile,
+    /// Default rate limits of user calls.
+    #[serde(default)]
+    pub rate_limit: RateLimitConfig,
     /// Per-kind engine settings.
     #[serde(default)]
     pub engines: toml::Table,
     /// Named database connections.
     #[serde(default)]
     pub connections: toml::Table,
+}
+
+/// `[limits]` of the configuration file; every member optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// See [`Limits::header_read_timeout`].
+    pub header_read_timeout_ms: Option<u64>,
+    /// See [`Limits::body_read_timeout`].
+    pub body_read_timeout_ms: Option<u64>,
+    /// See [`Limits::body_min_bytes_per_second`].
+    pub body_min_bytes_per_second: Option<u64>,
+    /// See [`Limits::idle_timeout`].
+    pub idle_timeout_ms: Option<u64>,
+    /// See [`Limits::max_connections`].
+    pub max_connections: Option<usize>,
+    /// See [`Limits::call_timeout`].
+    pub call_timeout_ms: Option<u64>,
+}
+
+/// `[audit]` of the configuration file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFile {
+    /// See [`AuditRetention::max_age`].
+    pub max_age_days: Option<f64>,
+    /// See [`AuditRetention::max_rows`].
+    pub max_rows: Option<u64>,
+    /// See [`AuditRetention::interval`].
+    pub retention_interval_ms: Option<u64>,
+}
+
+/// Token-bucket rate limits of user calls: the server default (`[rate_limit]`) and a service's
+/// own (`[service.rate_limit]` in its manifest, which replaces the default member by member).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Calls per second allowed to one API key (services that need a key).
+    pub per_key_per_second: Option<f64>,
+    /// Calls per second allowed to one remote address (public services, and calls of
+    /// non-public services that carry no valid key).
+    pub per_address_per_second: Option<f64>,
+    /// Bucket size in seconds of the rate (default 1: a burst of one second's worth).
+    pub burst_seconds: Option<f64>,
+}
+
+/// Limits against hostile or broken clients, resolved with their defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Time from the first byte of a request head (or from the end of the previous response)
+    /// to its last byte; past it the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Longest pause while a request body is being received; past it the call answers 408.
+    pub body_read_timeout: Duration,
+    /// Slowest average body rate accepted once `body_read_timeout` has passed.
+    pub body_min_bytes_per_second: u64,
+    /// An idle keep-alive connection is closed after this.
+    pub idle_timeout: Duration,
+    /// Connections served at once; one more gets a 503 and is closed.
+    pub max_connections: usize,
+    /// Work deadline of a call when its endpoint sets no `timeout_ms`.
+    pub call_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::resolve(&LimitsFile::default())
+    }
+}
+
+impl Limits {
+    fn resolve(file: &LimitsFile) -> Limits {
+        let ms = |v: Option<u64>, default: u64| Duration::from_millis(v.unwrap_or(default).max(1));
+        Limits {
+            header_read_timeout: ms(file.header_read_timeout_ms, 10_000),
+            body_read_timeout: ms(file.body_read_timeout_ms, 10_000),
+            body_min_bytes_per_second: file.body_min_bytes_per_second.unwrap_or(4096),
+            idle_timeout: ms(file.idle_timeout_ms, 60_000),
+            max_connections: file.max_connections.unwrap_or(4096).max(1),
+            call_timeout: ms(file.call_timeout_ms, 30_000),
+        }
+    }
+}
+
+/// How long audit rows are kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AuditRetention {
+    /// Rows older than this are deleted.
+    pub max_age: Duration,
+    /// At most this many rows are kept (the oldest go first).
+    pub max_rows: u64,
+    /// How often retention runs.
+    pub interval: Duration,
+}
+
+impl AuditRetention {
+    fn resolve(file: &AuditFile) -> AuditRetention {
+        let days = file.max_age_days.filter(|d| d.is_finite() && *d > 0.0);
+        AuditRetention {
+            max_age: Duration::from_secs_f64(days.unwrap_or(30.0) * 86_400.0),
+            max_rows: file.max_rows.unwrap_or(5_000_000).max(1),
+            interval: Duration::from_millis(file.retention_interval_ms.unwrap_or(60_000).max(10)),
+        }
+    }
 }
 
 impl ConfigFile {
@@ -98,6 +229,12 @@ pub struct ServerConfig {
     pub queue_timeout: Duration,
     /// Whether `GET /metrics` needs no key.
     pub metrics_public: bool,
+    /// Connection, work and accounting limits.
+    pub limits: Limits,
+    /// Audit-trail retention.
+    pub audit: AuditRetention,
+    /// Default rate limits of user calls.
+    pub rate_limit: RateLimitConfig,
     /// `[engines]` and `[connections]` for the engines.
     pub settings: toml::Table,
 }
@@ -135,6 +272,9 @@ impl ServerConfig {
             default_max_concurrency: file.default_max_concurrency.unwrap_or(64).max(1),
             queue_timeout: Duration::from_millis(file.queue_timeout_ms.unwrap_or(5000)),
             metrics_public: file.metrics_public.unwrap_or(true),
+            limits: Limits::resolve(&file.limits),
+            audit: AuditRetention::resolve(&file.audit),
+            rate_limit: file.rate_limit,
             settings,
         }
     }

@@ -29,9 +29,24 @@ pub struct LoadedEndpoint {
     pub max_concurrency: usize,
     /// How long a request waits for a slot before a 503.
     pub queue_timeout: Duration,
+    /// The call's work deadline (`timeout_ms`, else the server's `call_timeout_ms`).
+    pub timeout: Duration,
 }
 
+/// How long past its deadline the host waits for an engine that enforces the deadline itself
+/// (so that its own, more precise 504 is the answer).
+const OWN_DEADLINE_GRACE: Duration = Duration::from_secs(1);
+
 impl LoadedEndpoint {
+    /// When the host gives up on a call and answers 504 itself.
+    pub fn host_deadline(&self) -> Duration {
+        if self.handle.enforces_own_deadline() {
+            self.timeout + OWN_DEADLINE_GRACE
+        } else {
+            self.timeout
+        }
+    }
+
     /// The actions this endpoint answers.
     pub fn actions(&self) -> &'static [Action] {
         self.handle.actions()
@@ -59,13 +74,15 @@ impl Generation {
     }
 }
 
-/// Defaults for endpoints that do not set their own admission limits.
+/// Defaults for endpoints that do not set their own admission limits and deadline.
 #[derive(Clone, Copy, Debug)]
 pub struct AdmissionDefaults {
     /// Default `max_concurrency`.
     pub max_concurrency: usize,
     /// Default `queue_timeout_ms`.
     pub queue_timeout: Duration,
+    /// Default `timeout_ms`.
+    pub call_timeout: Duration,
 }
 
 /// Loads every endpoint of a staged or stored bundle.
@@ -114,6 +131,10 @@ pub async fn load(
                 .queue_timeout_ms
                 .map(Duration::from_millis)
                 .unwrap_or(admission.queue_timeout),
+            timeout: section
+                .timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(admission.call_timeout),
         });
     }
     Ok(Generation {

@@ -12,14 +12,16 @@ pub mod events;
 pub mod generation;
 pub mod http;
 pub mod metrics;
+pub mod net;
+pub mod rate_limit;
 pub mod runtime;
 pub mod store;
+pub mod stray_calls;
 
 pub use config::{ConfigFile, Overrides, ServerConfig};
 pub use runtime::Host;
 
 use anyhow::Context;
-use axum::ServiceExt as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::Layer as _;
@@ -61,9 +63,14 @@ impl Server {
     ) -> anyhow::Result<()> {
         let app = tower::util::MapRequestLayer::new(http::normalize_path)
             .layer(http::router(self.host.clone()));
-        axum::serve(self.listener, app.into_make_service())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        net::serve(
+            self.listener,
+            app,
+            self.host.config.limits,
+            self.host.connections.clone(),
+            shutdown,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -121,6 +121,7 @@ async fn load_from_bundle(
     let admission = AdmissionDefaults {
         max_concurrency: 1,
         queue_timeout: Duration::from_secs(1),
+        call_timeout: plinth_server::config::Limits::default().call_timeout,
     };
     let root = std::path::absolute(dir)?;
     let generation = generation::load(&registry, resources, admission, "local", manifest, root)

@@ -174,6 +174,10 @@ impl Endpoint for FunctionEndpoint {
         Ok(Reply::member("response", response).with_timing("functionInternal", micros))
     }
 
+    fn enforces_own_deadline(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -88,7 +88,6 @@ impl LookupConfig {
         for (field, given) in [
             ("connection", self.connection.is_some()),
             ("database", self.database.is_some()),
-            ("timeout_ms", self.timeout_ms.is_some()),
         ] {
             if given {
                 return Err(LoadError::field(

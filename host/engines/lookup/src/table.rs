@@ -285,6 +285,10 @@ impl Endpoint for TableLookup {
         Ok(Reply::member("results", Value::Array(results)).with_timing("lookup", micros))
     }
 
+    fn enforces_own_deadline(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

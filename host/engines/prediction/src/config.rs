@@ -29,6 +29,9 @@ pub struct PredictionConfig {
     /// Enrichments, applied in order before scoring.
     #[serde(default)]
     pub enrichment: Vec<EnrichmentConfig>,
+    /// The call's deadline in ms: enforced by the host (504), which stops the work between
+    /// model runs; read here only so that the field is accepted.
+    pub timeout_ms: Option<u64>,
 }
 
 /// `[endpoint.explanations]`: used when a request leaves a member null or absent.
@@ -43,6 +46,9 @@ pub struct ExplanationsConfig {
     pub n_explanations: Option<i64>,
     /// Shapley steps, 25–1000 (default 100).
     pub n_monte_carlo_steps: Option<i64>,
+    /// Largest Shapley work of one call, records × steps (default from
+    /// `[engines.prediction] max_explanation_cost`, else 200,000).
+    pub max_cost: Option<i64>,
 }
 
 /// `[[endpoint.enrichment]]`: extra features looked up by key before scoring.
@@ -73,6 +79,8 @@ pub struct PredictionSettings {
     pub default_engine: Option<String>,
     /// Path of `libonnxruntime.so`; default `ORT_DYLIB_PATH`.
     pub onnxruntime_library: Option<PathBuf>,
+    /// Default largest Shapley work of one call, records × steps (200,000 when unset).
+    pub max_explanation_cost: Option<u64>,
 }
 
 /// What a bad item of a predict-multi call does.
@@ -127,11 +135,26 @@ impl PredictionConfig {
     }
 
     /// The explanation defaults.
-    pub fn explanation_defaults(&self) -> Result<ExplanationDefaults, LoadError> {
+    pub fn explanation_defaults(
+        &self,
+        settings: &PredictionSettings,
+    ) -> Result<ExplanationDefaults, LoadError> {
         let mut d = ExplanationDefaults::default();
+        if let Some(max) = settings.max_explanation_cost {
+            d.max_cost = max.max(1) as usize;
+        }
         let Some(c) = &self.explanations else {
             return Ok(d);
         };
+        if let Some(max) = c.max_cost {
+            if max < 1 {
+                return Err(LoadError::field(
+                    "explanations.max_cost",
+                    format!("expected a positive number of records × steps, found {max}"),
+                ));
+            }
+            d.max_cost = max as usize;
+        }
         if let Some(e) = c.enabled {
             d.enabled = e;
         }

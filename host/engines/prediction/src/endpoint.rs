@@ -10,6 +10,7 @@ use crate::enrich::Enrichment;
 use crate::explain::{Explainer, ExplanationDefaults, ExplanationOptions, Subject};
 use crate::model::{Model, Row};
 use crate::record::{features_from_query, row_from_features};
+use crate::stop::StopFlag;
 use async_trait::async_trait;
 use plinth_engine_api::{Action, ApiError, Endpoint, Input, Reply, Request};
 use serde_json::{Map, Value};
@@ -85,18 +86,18 @@ impl PredictionEndpoint {
 
     /// Answers a request synchronously (what [`Endpoint::serve`] runs on the blocking pool).
     pub fn serve_blocking(&self, request: Request) -> Result<Reply, ApiError> {
-        self.inner.serve(request)
+        self.inner.serve(request, &StopFlag::default())
     }
 }
 
 impl Inner {
-    fn serve(&self, request: Request) -> Result<Reply, ApiError> {
+    fn serve(&self, request: Request, stop: &StopFlag) -> Result<Reply, ApiError> {
         match (request.action, request.input) {
             (Action::PredictSimple, Input::Query(pairs)) => {
                 let features = features_from_query(pairs)?;
-                self.predict_one(features, None)
+                self.predict_one(features, None, stop)
             }
-            (Action::PredictSimple, Input::Json(map)) => self.predict_one(map, None),
+            (Action::PredictSimple, Input::Json(map)) => self.predict_one(map, None, stop),
             (Action::Predict, input) => {
                 let mut body = json_body(input);
                 let features = match body.remove("features") {
@@ -117,9 +118,9 @@ impl Inner {
                         ));
                     }
                 };
-                self.predict_one(features, body.get("explanations"))
+                self.predict_one(features, body.get("explanations"), stop)
             }
-            (Action::PredictMulti, input) => self.predict_multi(json_body(input)),
+            (Action::PredictMulti, input) => self.predict_multi(json_body(input), stop),
             (other, _) => Err(ApiError::not_found(
                 "UnsupportedAction",
                 format!("a prediction endpoint does not answer {other}"),
@@ -131,15 +132,20 @@ impl Inner {
         &self,
         features: Map<String, Value>,
         explanations: Option<&Value>,
+        stop: &StopFlag,
     ) -> Result<Reply, ApiError> {
         let options = self.defaults.resolve(explanations)?;
-        let (mut results, timing) = self.predict(vec![Ok(features)], options, true)?;
+        let (mut results, timing) = self.predict(vec![Ok(features)], options, true, stop)?;
         let mut reply = Reply::member("result", results.pop().unwrap_or(Value::Null));
         reply.timing = timing;
         Ok(reply)
     }
 
-    fn predict_multi(&self, mut body: Map<String, Value>) -> Result<Reply, ApiError> {
+    fn predict_multi(
+        &self,
+        mut body: Map<String, Value>,
+        stop: &StopFlag,
+    ) -> Result<Reply, ApiError> {
         let options = self.defaults.resolve(body.get("explanations"))?;
         let items = match body.remove("items") {
             Some(Value::Array(items)) => items,
@@ -192,7 +198,7 @@ impl Inner {
                 )),
             })
             .collect();
-        let (results, timing) = self.predict(items, options, false)?;
+        let (results, timing) = self.predict(items, options, false, stop)?;
         let mut reply = Reply::member("results", Value::Array(results));
         reply.timing = timing;
         Ok(reply)
@@ -205,7 +211,11 @@ impl Inner {
         items: Vec<Result<Map<String, Value>, ApiError>>,
         options: Option<ExplanationOptions>,
         single: bool,
+        stop: &StopFlag,
     ) -> Result<(Vec<Value>, Timing), ApiError> {
+        if let Some(options) = &options {
+            self.defaults.check_cost(options, items.len())?;
+        }
         let mut timing = Vec::new();
         let schema = &self.model.schema;
         let bad_item = |i: usize, e: ApiError| -> Result<Prepared, ApiError> {
@@ -279,7 +289,9 @@ impl Inner {
                         output: outputs.row(k),
                     })
                     .collect();
-                let values = self.explainer.explain(&self.model, &subjects, &options)?;
+                let values = self
+                    .explainer
+                    .explain(&self.model, &subjects, &options, stop)?;
                 timing.push(("explanations", micros(started)));
                 Some(values)
             }
@@ -351,7 +363,11 @@ impl Endpoint for PredictionEndpoint {
 
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.serve_blocking(request))
+        let stop = StopFlag::default();
+        // Dropped with this future (the host's deadline passed): the blocking work stops at
+        // its next checkpoint.
+        let _stop_when_abandoned = stop.raise_on_drop();
+        tokio::task::spawn_blocking(move || this.inner.serve(request, &stop))
             .await
             .map_err(|e| {
                 ApiError::internal(

@@ -18,6 +18,7 @@ pub mod model;
 pub mod record;
 pub mod reference;
 pub mod schema;
+pub mod stop;
 
 pub use config::{ItemErrorPolicy, PredictionConfig, PredictionSettings};
 pub use endpoint::{MAX_ITEMS, PREDICTION_ACTIONS, PredictionEndpoint};
@@ -100,7 +101,7 @@ fn load_blocking(
         model,
         &reference,
         enrichments,
-        config.explanation_defaults()?,
+        config.explanation_defaults(settings)?,
         config.item_policy()?,
     )
     .map_err(|m| LoadError::field(reference_file.0, m))

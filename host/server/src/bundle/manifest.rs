@@ -403,8 +403,10 @@ mod tests {
             "plinth.toml: service.rate_limit.burst_seconds: expected a positive number, found 0"
         );
         assert!(
-            error_of("[service]\nid='s'\nrate_limit={per_ip=1}\n[[endpoint]]\nid='a'\nkind='lookup'")
-                .contains("unknown field `per_ip`")
+            error_of(
+                "[service]\nid='s'\nrate_limit={per_ip=1}\n[[endpoint]]\nid='a'\nkind='lookup'"
+            )
+            .contains("unknown field `per_ip`")
         );
     }
 

@@ -417,7 +417,7 @@ async fn upload(
     let mut stream = body.into_data_stream();
     let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("upload interrupted: {e}")))?;
+        let chunk = chunk.map_err(|e| super::body::body_read_error(&e, "upload interrupted"))?;
         received += chunk.len() as u64;
         if received > limit {
             return Err(ApiError::new(
@@ -561,6 +561,13 @@ async fn metrics_json(State(host): State<Arc<Host>>) -> Answer {
     let mut value = host.metrics.to_json();
     value["services"] = json!(host.services().len());
     value["droppedEvents"] = json!(host.events.dropped());
+    value["unknownCalls"] = json!(host.stray.total());
+    value["auditRows"] = json!(
+        host.store
+            .audit_count()
+            .await
+            .map_err(crate::runtime::store_error)?
+    );
     ok(value)
 }
 

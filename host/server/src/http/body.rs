@@ -36,8 +36,7 @@ pub async fn read_limited(
         bytes::BytesMut::with_capacity(declared.map_or(0, |d| d.min(limit as u64) as usize));
     let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
+        let chunk = chunk.map_err(|e| body_read_error(&e, "could not read the request body"))?;
         received += chunk.len() as u64;
         if received > DRAIN_CAP {
             break;
@@ -50,6 +49,15 @@ pub async fn read_limited(
         return Err(too_large());
     }
     Ok(collected.freeze())
+}
+
+/// The error for a body that could not be read: 408 when the client sent it too slowly (the
+/// connection is then closed), else 400 with `what` and the cause.
+pub fn body_read_error(e: &axum::Error, what: &str) -> ApiError {
+    if crate::net::timed_body::is_body_timeout(e) {
+        return ApiError::new(408, "RequestTimeout", format!("{what}: {e}"));
+    }
+    ApiError::bad_request(format!("{what}: {e}"))
 }
 
 /// Parses a body as a JSON object; blank means `{}`.

@@ -42,6 +42,12 @@ impl IntoResponse for HttpError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if e.status == 408 {
+            // A client that sends too slowly gets no second chance on this connection.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if e.status == 401 {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

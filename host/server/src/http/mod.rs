@@ -94,7 +94,7 @@ async fn public_metrics(State(host): State<Arc<Host>>, request: Request) -> Resp
 
 /// Prometheus text for the host's metrics.
 pub(crate) fn prometheus_response(host: &Host) -> Response {
-    let text = host.metrics.to_prometheus(&[
+    let mut gauges = vec![
         (
             "plinth_services",
             "Services on this node.",
@@ -105,7 +105,19 @@ pub(crate) fn prometheus_response(host: &Host) -> Response {
             "Call events dropped because a consumer was slow.",
             host.events.dropped(),
         ),
-    ]);
+        (
+            "plinth_unknown_calls_total",
+            "User-API calls to services, endpoints or actions that do not exist.",
+            host.stray.total(),
+        ),
+        (
+            "plinth_rate_limit_buckets",
+            "Token buckets held for rate-limited callers.",
+            host.rate_limits.tracked() as u64,
+        ),
+    ];
+    gauges.extend(host.connections.gauges());
+    let text = host.metrics.to_prometheus(&gauges);
     (
         [(
             header::CONTENT_TYPE,

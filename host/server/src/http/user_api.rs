@@ -9,14 +9,16 @@ use super::error::{HttpError, method_not_allowed};
 use super::query::parse_pairs;
 use crate::dispatch::{DispatchRequest, choose};
 use crate::events::CallEvent;
+use crate::rate_limit::{Caller, EffectiveLimit};
 use crate::runtime::{Host, unknown_service};
 use crate::store::{AuditRow, now_millis};
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::{IntoResponse, Response};
 use plinth_engine_api::{Action, ApiError, Input, Request as EngineRequest};
 use serde_json::{Map, Value};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -39,6 +41,9 @@ fn allowed_methods(action: Action) -> &'static [&'static str] {
 struct CallRecord {
     generation: Option<String>,
     key_id: Option<String>,
+    /// The service, the endpoint and the action exist: the call is accounted per endpoint.
+    /// Otherwise it goes to the bounded bucket of calls to unknown names.
+    known: bool,
 }
 
 /// Handles one user call.
@@ -67,6 +72,11 @@ pub async fn user_call(
     };
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
+    if !record.known {
+        host.stray
+            .record(&service_id, &endpoint_id, &action_name, status);
+        return with_dss_headers(response);
+    }
     host.metrics
         .record(&service_id, &endpoint_id, status, duration_us);
     host.events.publish(CallEvent {
@@ -108,6 +118,13 @@ async fn serve(
         .service(service_id)
         .ok_or_else(|| unknown_service(service_id))?;
     let state = service.state();
+    // Until the call's generation is known: an endpoint exists when a generation in memory
+    // (every routed one) declares it.
+    record.known = action.is_some()
+        && state
+            .loaded
+            .values()
+            .any(|g| g.endpoint(endpoint_id).is_some());
     let (parts, body) = request.into_parts();
     let authorization = parts
         .headers
@@ -116,6 +133,19 @@ async fn serve(
     record.key_id = host
         .keys
         .authorize_call(service_id, state.public, authorization)?;
+    let limit = EffectiveLimit::of(state.rate_limit.as_ref(), &host.config.rate_limit);
+    let remote = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let caller = match (&record.key_id, remote) {
+        (Some(key), _) => Some(Caller::Key(key)),
+        (None, Some(ip)) => Some(Caller::Address(ip)),
+        (None, None) => None,
+    };
+    if let Some(caller) = caller {
+        host.rate_limits.check(service_id, limit, caller)?;
+    }
 
     let Some(action) = action else {
         return Err(ApiError::not_found(
@@ -173,6 +203,7 @@ async fn serve(
     record.generation = Some(generation_id.clone());
     let generation = host.generation(&service, &generation_id).await?;
     drop(state);
+    record.known = generation.endpoint(endpoint_id).is_some();
 
     let endpoint = generation.endpoint(endpoint_id).ok_or_else(|| {
         let ids: Vec<&str> = generation.endpoints.iter().map(|e| e.id.as_str()).collect();
@@ -222,12 +253,23 @@ async fn serve(
     let engine_request = EngineRequest { action, input };
     let exec_started = Instant::now();
     // A separate task: an engine that panics yields a 500 for this call, never a dead connection.
-    let outcome = tokio::spawn(async move {
+    let mut task = tokio::spawn(async move {
         let reply = handle.serve(engine_request).await;
         drop(permit);
         reply
-    })
-    .await;
+    });
+    let outcome = match tokio::time::timeout(endpoint.host_deadline(), &mut task).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            // Dropping the engine's future stops its work (at its next checkpoint for blocking
+            // work) and frees the slot.
+            task.abort();
+            return Err(ApiError::deadline(format!(
+                "endpoint \"{endpoint_id}\" did not answer within its deadline of {} ms (timeout_ms)",
+                endpoint.timeout.as_millis()
+            )));
+        }
+    };
     let execution = exec_started.elapsed();
     let reply = match outcome {
         Ok(reply) => reply?,

@@ -200,6 +200,7 @@ impl Host {
         let mut next = (*state).clone();
         next.public = public;
         next.description = description;
+        next.rate_limit = staged.manifest.service.rate_limit;
         next.generations.push(row);
         next.loaded.insert(generation_id.clone(), Arc::new(loaded));
         next.pinned.insert(generation_id.clone());

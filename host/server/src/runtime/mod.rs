@@ -8,6 +8,7 @@
 //! - State changes of one service are serialised by its `admin_lock` and written to the store
 //!   before they are swapped in, so a restart restores what was last answered as done.
 
+mod background;
 mod deploy;
 mod keys;
 mod restore;
@@ -23,7 +24,10 @@ use crate::engines::EngineRegistry;
 use crate::events::EventBus;
 use crate::generation::{self, AdmissionDefaults, Generation};
 use crate::metrics::Metrics;
+use crate::net::ConnectionStats;
+use crate::rate_limit::RateLimits;
 use crate::store::{GenerationRow, Store};
+use crate::stray_calls::StrayCalls;
 use arc_swap::ArcSwap;
 use plinth_engine_api::{ApiError, ServerResources};
 use std::collections::{HashMap, HashSet};
@@ -45,6 +49,12 @@ pub struct Host {
     pub metrics: Metrics,
     /// Call events for the audit trail and plugins.
     pub events: EventBus,
+    /// Calls to names that do not exist, counted in one bucket.
+    pub stray: StrayCalls,
+    /// Token buckets of user calls.
+    pub rate_limits: RateLimits,
+    /// Counters of the HTTP listener.
+    pub connections: Arc<ConnectionStats>,
     services: RwLock<HashMap<String, Arc<ServiceRuntime>>>,
 }
 
@@ -65,6 +75,8 @@ pub struct ServiceState {
     pub public: bool,
     /// From the newest manifest.
     pub description: Option<String>,
+    /// The service's own rate limits, from the newest manifest.
+    pub rate_limit: Option<crate::bundle::ServiceRateLimit>,
     /// Where calls go; `None` until a generation is switched to.
     pub routing: Option<Routing>,
     /// Every stored generation, oldest first.
@@ -148,6 +160,7 @@ impl Host {
         AdmissionDefaults {
             max_concurrency: self.config.default_max_concurrency,
             queue_timeout: self.config.queue_timeout,
+            call_timeout: self.config.limits.call_timeout,
         }
     }
 

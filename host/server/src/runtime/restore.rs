@@ -46,8 +46,12 @@ impl Host {
             resources,
             metrics: Metrics::default(),
             events,
+            stray: Default::default(),
+            rate_limits: Default::default(),
+            connections: Default::default(),
             services: RwLock::new(Default::default()),
         });
+        host.start_background_tasks();
         let new_admin_key = host.bootstrap_admin_key().await?;
         let restored = host.restore_services().await?;
         if restored == 0
@@ -75,10 +79,18 @@ impl Host {
                 }
             };
             let generations = self.store.list_generations(&row.id).await?;
+            let rate_limit = generations
+                .iter()
+                .max_by_key(|g| g.seq)
+                .and_then(|g| {
+                    crate::bundle::Manifest::parse(&g.manifest, &self.engines.kinds()).ok()
+                })
+                .and_then(|m| m.service.rate_limit);
             let state = ServiceState {
                 enabled: row.enabled,
                 public: row.public,
                 description: row.description,
+                rate_limit,
                 routing: routing.clone(),
                 generations,
                 ..Default::default()

@@ -54,6 +54,58 @@ impl Store {
         tx.commit().await
     }
 
+    /// Audit retention: deletes rows older than `oldest_kept` (ms since the epoch) and all but
+    /// the newest `max_rows`, in chunks so that writers are never blocked for long. Returns the
+    /// number of rows deleted.
+    pub async fn prune_audit(&self, oldest_kept: i64, max_rows: u64) -> sqlx::Result<u64> {
+        const CHUNK: i64 = 10_000;
+        let mut deleted = 0;
+        loop {
+            let n = sqlx::query(
+                "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ? ORDER BY at LIMIT ?)",
+            )
+            .bind(oldest_kept)
+            .bind(CHUNK)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            deleted += n;
+            if n < CHUNK as u64 {
+                break;
+            }
+        }
+        // Sequence numbers only grow, so the newest `max_rows` rows all have
+        // seq > MAX(seq) - max_rows.
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit")
+            .fetch_one(self.pool())
+            .await?;
+        let Some(cut) = newest.map(|n| n - max_rows.min(i64::MAX as u64) as i64) else {
+            return Ok(deleted);
+        };
+        loop {
+            let n = sqlx::query(
+                "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq <= ? ORDER BY seq LIMIT ?)",
+            )
+            .bind(cut)
+            .bind(CHUNK)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            deleted += n;
+            if n < CHUNK as u64 {
+                break;
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// The number of audit rows.
+    pub async fn audit_count(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit")
+            .fetch_one(self.pool())
+            .await
+    }
+
     /// The newest `limit` audit rows, newest first, optionally for one service.
     pub async fn recent_audit(
         &self,
@@ -83,5 +135,48 @@ impl Store {
                 detail: r.get("detail"),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(at: i64) -> AuditRow {
+        AuditRow {
+            at,
+            kind: "call".into(),
+            service_id: Some("s".into()),
+            endpoint_id: Some("e".into()),
+            generation: None,
+            action: Some("lookup".into()),
+            status: Some(200),
+            duration_us: Some(1),
+            key_id: None,
+            detail: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn retention_drops_old_rows_then_keeps_the_newest_max_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let rows: Vec<AuditRow> = (0..25_000).map(row).collect();
+        store
+            .append_audit(&rows.iter().collect::<Vec<_>>())
+            .await
+            .unwrap();
+        // Older than 12,000: more than one chunk of 10,000.
+        assert_eq!(store.prune_audit(12_000, 1_000_000).await.unwrap(), 12_000);
+        assert_eq!(store.audit_count().await.unwrap(), 13_000);
+        // Keep the newest 100.
+        assert_eq!(store.prune_audit(0, 100).await.unwrap(), 12_900);
+        assert_eq!(store.audit_count().await.unwrap(), 100);
+        let newest = store.recent_audit(None, 1).await.unwrap();
+        assert_eq!(newest[0].at, 24_999);
+        let oldest = store.recent_audit(None, 100).await.unwrap();
+        assert_eq!(oldest[99].at, 24_900);
+        // Nothing to do: nothing deleted.
+        assert_eq!(store.prune_audit(0, 100).await.unwrap(), 0);
     }
 }

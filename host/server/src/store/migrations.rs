@@ -6,8 +6,14 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use std::borrow::Cow;
 
 /// `(version, description, sql)`: append only; never edit a released migration.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("migrations/0001_initial.sql")),
+    (
+        2,
+        "audit by time",
+        include_str!("migrations/0002_audit_by_time.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

@@ -18,13 +18,15 @@ pub use shapley::{Background, MAX_STEPS, MIN_STEPS};
 use crate::answer::argmax;
 use crate::model::{BatchBuilder, Model, Row};
 use crate::schema::Task;
+use crate::stop::StopFlag;
 use plinth_engine_api::ApiError;
 use plinth_onnx::Matrix;
 
 /// The most perturbed rows scored in one model run; a predict-multi call asking for more
 /// (e.g. 100 records × 1000 Shapley steps × 30 features) is scored in several runs of at most
-/// this size, to bound memory (~100 MB for 30 float features).
-pub const MAX_ROWS_PER_RUN: usize = 1 << 20;
+/// this size, to bound memory (~25 MB for 30 float features).
+/// It is also the granularity at which an abandoned call stops (see [`crate::stop`]).
+pub const MAX_ROWS_PER_RUN: usize = 1 << 18;
 
 /// ICE candidates: this many times `nExplanations`, by global importance.
 const CANDIDATES_PER_EXPLANATION: usize = 5;
@@ -79,6 +81,7 @@ impl Explainer {
         model: &Model,
         subjects: &[Subject<'_>],
         options: &ExplanationOptions,
+        stop: &StopFlag,
     ) -> Result<Vec<Vec<(usize, f64)>>, ApiError> {
         let d = model.schema.features.len();
         let candidates =
@@ -100,6 +103,7 @@ impl Explainer {
         let per_run = (MAX_ROWS_PER_RUN / per_subject).max(1);
         let mut results = Vec::with_capacity(subjects.len());
         for chunk in subjects.chunks(per_run) {
+            stop.check()?;
             let mut builder = model.builder(per_subject * chunk.len());
             let plans: Vec<Vec<u32>> = chunk
                 .iter()

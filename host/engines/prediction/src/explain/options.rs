@@ -44,7 +44,13 @@ pub struct ExplanationDefaults {
     pub n_explanations: usize,
     /// Shapley steps.
     pub n_monte_carlo_steps: usize,
+    /// Largest Shapley work one call may ask for: records × Monte Carlo steps.
+    pub max_cost: usize,
 }
+
+/// Default of [`ExplanationDefaults::max_cost`]: 2,000 records at 100 steps, or 200 at 1,000
+/// (under a second of one core on the example models).
+pub const DEFAULT_MAX_EXPLANATION_COST: usize = 200_000;
 
 impl Default for ExplanationDefaults {
     fn default() -> Self {
@@ -53,6 +59,7 @@ impl Default for ExplanationDefaults {
             method: Method::Ice,
             n_explanations: 3,
             n_monte_carlo_steps: 100,
+            max_cost: DEFAULT_MAX_EXPLANATION_COST,
         }
     }
 }
@@ -69,6 +76,25 @@ pub struct ExplanationOptions {
 }
 
 impl ExplanationDefaults {
+    /// 400 when a call asks for more Shapley work than [`ExplanationDefaults::max_cost`].
+    pub fn check_cost(&self, options: &ExplanationOptions, records: usize) -> Result<(), ApiError> {
+        if options.method != Method::Shapley {
+            return Ok(());
+        }
+        let cost = records.saturating_mul(options.n_monte_carlo_steps);
+        if cost <= self.max_cost {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            400,
+            "ExplanationTooExpensive",
+            format!(
+                "{records} records × {} Monte Carlo steps = {cost} exceeds this endpoint's explanation limit of {} (max_explanation_cost): explain fewer records per call or ask for fewer nMonteCarloSteps",
+                options.n_monte_carlo_steps, self.max_cost
+            ),
+        ))
+    }
+
     /// Reads the request's `explanations` member; `None` when explanations are off.
     /// Members that are present and not null are checked even when `enabled` is false.
     pub fn resolve(&self, value: Option<&Value>) -> Result<Option<ExplanationOptions>, ApiError> {

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# What the hostile-traffic limits cost on the request path (issue 9): two plinth binaries side
+# by side in one run, the same scenarios, rounds interleaved (A B A B ...), servers pinned to
+# CPU 1 and wrk to CPU 0. B runs with every limit on, rate limits included (set so high that
+# every call goes through its bucket but none is refused).
+#
+#   bench/limits.sh BASELINE_BIN NEW_BIN
+#
+# Environment: DURATION (wrk -d per round, default 5s), ROUNDS (default 3), LOOKUP_ROWS
+# (default 1000000). Prints a table of median requests/s per scenario and the ratio B/A; raw
+# outputs stay in bench/out/limits/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ $# -eq 2 ] || { echo "usage: bench/limits.sh BASELINE_BIN NEW_BIN" >&2; exit 2; }
+A="$(realpath "$1")"
+B="$(realpath "$2")"
+DURATION="${DURATION:-5s}"
+ROUNDS="${ROUNDS:-3}"
+LOOKUP_ROWS="${LOOKUP_ROWS:-1000000}"
+PORT=18450
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+
+out="bench/out/limits"
+rm -rf "$out"
+mkdir -p "$out"
+WORK="$(mktemp -d)"
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+bodies="$WORK/bodies"
+python3 bench/lib/make_bodies.py examples/cancer_svc/model/reference.csv "$bodies"
+printf '{"data":{"PassengerId":{{KEY}}}}' > "$bodies/lookup.json"
+examples="$WORK/examples"
+mkdir -p "$examples"
+python3 bench/gen_lookup_dataset.py examples/lookup_svc/data/titanic.csv \
+    "$examples/lookup_1m" "$LOOKUP_ROWS"
+cp -r examples/cancer_svc "$examples/"
+
+# B's configuration: the defaults of [limits] (explicit), and rate limits every call passes.
+cat > "$WORK/limits-on.toml" <<'EOF'
+[limits]
+header_read_timeout_ms = 10000
+body_read_timeout_ms = 10000
+body_min_bytes_per_second = 4096
+idle_timeout_ms = 60000
+max_connections = 4096
+call_timeout_ms = 30000
+
+[rate_limit]
+per_key_per_second = 10000000
+per_address_per_second = 10000000
+EOF
+
+# id  connections  path  body  keys
+scenarios=(
+    "lookup-1m 16 /public/api/v1/lookup_1m/passenger_info/lookup lookup.json $LOOKUP_ROWS"
+    "predict-c1 1 /public/api/v1/cancer_svc/cancer/predict predict.json 0"
+    "predict-c16 16 /public/api/v1/cancer_svc/cancer/predict predict.json 0"
+    "ping-c16 16 /public/api/v1/ping - 0"
+)
+
+start() { # BIN DATA_DIR [CONFIG]
+    local config=()
+    [ -n "${3:-}" ] && config=(--config "$3")
+    PLINTH_LOG=warn PLINTH_ADMIN_KEY=bench-admin-key-0123456789 \
+        taskset -c 1 "$1" serve --data-dir "$2" --listen "127.0.0.1:$PORT" \
+        --examples-dir "$examples" "${config[@]}" > "$2.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null -X POST -d '{"data":{"PassengerId":1}}' \
+            "http://127.0.0.1:$PORT/public/api/v1/lookup_1m/passenger_info/lookup" && return 0
+        sleep 0.2
+    done
+    echo "plinth ($1) did not become ready; log: $2.log" >&2
+    return 1
+}
+
+stop() {
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+}
+
+results="$out/results.tsv"
+printf 'round\tbinary\tscenario\trequests_per_s\tp50_us\tp99_us\n' > "$results"
+for round in $(seq 1 "$ROUNDS"); do
+    for side in A B; do
+        bin="$A"; config=""
+        if [ "$side" = B ]; then bin="$B"; config="$WORK/limits-on.toml"; fi
+        data="$WORK/data-$side-$round"
+        start "$bin" "$data" "$config"
+        for line in "${scenarios[@]}"; do
+            read -r id conc path body keys <<< "$line"
+            body_file=""
+            [ "$body" != "-" ] && body_file="$bodies/$body"
+            url="http://127.0.0.1:$PORT$path"
+            BENCH_BODY="$body_file" BENCH_KEY_MAX="$keys" \
+                taskset -c 0 wrk -t1 --timeout 10s -s bench/wrk.lua -c"$conc" -d1s "$url" > /dev/null
+            BENCH_BODY="$body_file" BENCH_KEY_MAX="$keys" \
+                taskset -c 0 wrk -t1 --timeout 10s -s bench/wrk.lua -c"$conc" -d"$DURATION" \
+                --latency "$url" > "$out/$id-$side-$round.txt"
+            stats="$(grep '^BENCH ' "$out/$id-$side-$round.txt" | sed 's/^BENCH //')"
+            declare -A s=()
+            for kv in $stats; do s[${kv%%=*}]="${kv#*=}"; done
+            if [ "${s[status_errors]:-0}" != 0 ] || [ "${s[socket_errors]:-0}" != 0 ]; then
+                echo "$id on $side: ${s[status_errors]} status errors, ${s[socket_errors]} socket errors" >&2
+            fi
+            rps="$(python3 -c "print(round(${s[requests]} / (${s[duration_us]} / 1e6)))")"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$id" "$rps" "${s[p50_us]}" "${s[p99_us]}" >> "$results"
+            echo "round $round $side $id: $rps req/s" >&2
+            unset s
+        done
+        stop
+    done
+done
+
+python3 - "$results" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+ids = list(dict.fromkeys(r["scenario"] for r in rows))
+print("| scenario | A (before) req/s, median | B (limits on) req/s, median | B/A | rounds A | rounds B |")
+print("|---|---|---|---|---|---|")
+for i in ids:
+    a = [int(r["requests_per_s"]) for r in rows if r["scenario"] == i and r["binary"] == "A"]
+    b = [int(r["requests_per_s"]) for r in rows if r["scenario"] == i and r["binary"] == "B"]
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(f"| {i} | {ma:,.0f} | {mb:,.0f} | {mb / ma:.3f} | {', '.join(map(str, a))} | {', '.join(map(str, b))} |")
+EOF
