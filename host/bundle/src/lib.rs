@@ -5,6 +5,8 @@
 //! visible to requests until the deploy that staged it commits.
 
 pub mod archive;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod manifest;
 
 pub use archive::{UnpackError, UnpackLimits};
