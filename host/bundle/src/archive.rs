@@ -1,9 +1,10 @@
 //! Safe unpacking of bundle archives (`.tar.gz`, `.tgz`, `.tar`, `.zip`) and safe copying of
 //! bundle directories.
 //!
-//! Nothing may land outside the destination: absolute paths, `..` components, links whose
-//! target leaves the bundle, and special files (devices, FIFOs) are refused with an error naming
-//! the entry. Sizes are capped against archive bombs.
+//! Nothing may land outside the destination: absolute paths, `..` components, entries under a
+//! link, links whose target leaves the bundle or climbs (`..`) after a name, and special files
+//! (devices, FIFOs) are refused with an error naming the entry. Sizes, hard-link copies
+//! included, are capped against archive bombs.
 
 use std::fs;
 use std::io::{self, Read};
@@ -139,10 +140,22 @@ fn check_link_target(entry: &str, link: &Path, target: &Path) -> Result<(), Unpa
         .parent()
         .map(|p| p.iter().collect())
         .unwrap_or_default();
+    // A name may itself be a link (now or later in the archive), so `..` after one would climb
+    // from wherever that link points, not from where the name seems to be.
+    let mut named = false;
     for component in target.components() {
         match component {
-            Component::Normal(part) => depth.push(part),
+            Component::Normal(part) => {
+                depth.push(part);
+                named = true;
+            }
             Component::CurDir => {}
+            Component::ParentDir if named => {
+                return Err(unsafe_entry(format!(
+                    "link to '{}' climbs after a name: '..' only at the start of a link target",
+                    target.display()
+                )));
+            }
             Component::ParentDir => {
                 if depth.pop().is_none() {
                     return Err(unsafe_entry(format!(
@@ -157,6 +170,22 @@ fn check_link_target(entry: &str, link: &Path, target: &Path) -> Result<(), Unpa
                     target.display()
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that no directory on the way from `dest` to the entry at `rel` is a link: a link
+/// there would make the entry land wherever the link points.
+fn check_no_link_above(entry: &str, dest: &Path, rel: &Path) -> Result<(), UnpackError> {
+    let mut above = PathBuf::new();
+    for part in rel.parent().into_iter().flat_map(Path::iter) {
+        above.push(part);
+        if fs::symlink_metadata(dest.join(&above)).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(UnpackError::Unsafe {
+                entry: entry.to_owned(),
+                reason: format!("goes through the link '{}'", above.display()),
+            });
         }
     }
     Ok(())
@@ -222,6 +251,7 @@ fn unpack_tar(reader: impl Read, dest: &Path, limits: UnpackLimits) -> Result<()
             .to_string_lossy()
             .into_owned();
         let rel = safe_relative(&raw)?;
+        check_no_link_above(&raw, dest, &rel)?;
         let out = dest.join(&rel);
         let kind = entry.header().entry_type();
         if kind.is_dir() {
@@ -251,10 +281,7 @@ fn unpack_tar(reader: impl Read, dest: &Path, limits: UnpackLimits) -> Result<()
                     reason: format!("hard link to '{target}', which is not a file of the bundle"),
                 });
             }
-            if let Some(parent) = out.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::copy(&source, &out)?;
+            budget.write_file(&mut fs::File::open(&source)?, &out)?;
         } else if matches!(
             kind,
             tar::EntryType::XGlobalHeader
@@ -286,6 +313,7 @@ fn unpack_zip(path: &Path, dest: &Path, limits: UnpackLimits) -> Result<(), Unpa
         budget.entry()?;
         let raw = file.name().to_owned();
         let rel = safe_relative(&raw)?;
+        check_no_link_above(&raw, dest, &rel)?;
         let out = dest.join(&rel);
         let is_symlink = file
             .unix_mode()
