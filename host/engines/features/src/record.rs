@@ -2,7 +2,7 @@
 //! typed conversion, missing values imputed or refused, unknown features ignored.
 
 use crate::cell::Cell;
-use crate::model::Row;
+use crate::Row;
 use crate::schema::{Missing, Schema};
 use plinth_engine_api::ApiError;
 use serde_json::{Map, Value};

@@ -53,12 +53,12 @@ impl OnnxType {
         }
     }
 
-    /// The matching element type of the ONNX crate.
-    pub fn element(self) -> plinth_onnx::ElementType {
+    /// The matching element type of a batch column.
+    pub fn element(self) -> plinth_tensor::ElementType {
         match self {
-            OnnxType::F32 => plinth_onnx::ElementType::F32,
-            OnnxType::I64 => plinth_onnx::ElementType::I64,
-            OnnxType::Str => plinth_onnx::ElementType::Str,
+            OnnxType::F32 => plinth_tensor::ElementType::F32,
+            OnnxType::I64 => plinth_tensor::ElementType::I64,
+            OnnxType::Str => plinth_tensor::ElementType::Str,
         }
     }
 }
@@ -176,7 +176,7 @@ impl Cell {
     /// The value as JSON (for descriptions).
     pub fn to_json(&self) -> Value {
         match self {
-            Cell::F32(f) => crate::answer::f32_json(*f),
+            Cell::F32(f) => crate::float::f32_json(*f),
             Cell::I64(i) => Value::from(*i),
             Cell::Str(s) => Value::String(s.clone()),
         }
