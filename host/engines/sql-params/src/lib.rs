@@ -1,8 +1,12 @@
 //! Query parameters: read from the query string (GET) or the JSON body (POST) by the names the
 //! manifest lists, and converted to the types the database expects. Always bound, never spliced.
+//! The SQL engine (`plinth-engine-sql`) binds them through its drivers.
 
 use plinth_engine_api::{ApiError, Input};
 use serde_json::Value;
+
+#[doc(hidden)]
+pub mod fuzz;
 
 /// A parameter value as sent by the caller.
 #[derive(Clone, Debug, PartialEq)]
