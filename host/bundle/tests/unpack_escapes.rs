@@ -27,7 +27,9 @@ fn tar(entries: &[Entry]) -> Vec<u8> {
         header.set_entry_type(kind);
         header.set_size(size as u64);
         header.set_cksum();
-        builder.append(&header, vec![b'x'; size].as_slice()).unwrap();
+        builder
+            .append(&header, vec![b'x'; size].as_slice())
+            .unwrap();
     }
     builder.into_inner().unwrap()
 }
@@ -50,7 +52,11 @@ fn nothing_outside(dir: &Path) {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(entries, ["dest"], "the unpacker wrote beside its destination");
+    assert_eq!(
+        entries,
+        ["dest"],
+        "the unpacker wrote beside its destination"
+    );
 }
 
 /// A link under a link: `a/b/l1 -> ../..` is the bundle root, so `a/b/l1/c/l2 -> ../..`
@@ -79,8 +85,14 @@ fn entries_under_a_link_are_refused() {
 #[test]
 fn link_targets_climb_only_at_their_start() {
     for order in [
-        [Entry::Symlink("d/l1", ".."), Entry::Symlink("l2", "d/l1/..")],
-        [Entry::Symlink("l2", "d/l1/.."), Entry::Symlink("d/l1", "..")],
+        [
+            Entry::Symlink("d/l1", ".."),
+            Entry::Symlink("l2", "d/l1/.."),
+        ],
+        [
+            Entry::Symlink("l2", "d/l1/.."),
+            Entry::Symlink("d/l1", ".."),
+        ],
     ] {
         let (result, _dir) = unpack_deep(&order, UnpackLimits::default());
         let e = result.unwrap_err().to_string();

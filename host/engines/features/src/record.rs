@@ -1,8 +1,8 @@
 //! A caller's `features` object (or query string) → one [`Row`] for the model, by the schema:
 //! typed conversion, missing values imputed or refused, unknown features ignored.
 
-use crate::cell::Cell;
 use crate::Row;
+use crate::cell::Cell;
 use crate::schema::{Missing, Schema};
 use plinth_engine_api::ApiError;
 use serde_json::{Map, Value};

@@ -65,8 +65,12 @@ impl WitType {
             WitType::Option(t) => format!("option<{}>", t.describe()),
             WitType::Result(ok, err) => format!(
                 "result<{}, {}>",
-                ok.as_ref().map(|t| t.describe()).unwrap_or_else(|| "_".into()),
-                err.as_ref().map(|t| t.describe()).unwrap_or_else(|| "_".into())
+                ok.as_ref()
+                    .map(|t| t.describe())
+                    .unwrap_or_else(|| "_".into()),
+                err.as_ref()
+                    .map(|t| t.describe())
+                    .unwrap_or_else(|| "_".into())
             ),
             WitType::Tuple(types) => format!(
                 "tuple<{}>",
