@@ -1,7 +1,6 @@
 //! A loaded model: the schema, the ONNX scorer, and the mapping from features to the scorer's
 //! inputs. Rows of cells (one per feature, schema order) become a columnar [`Batch`].
 
-use crate::cell::Cell;
 use crate::schema::{Schema, Task};
 use plinth_engine_api::ApiError;
 use plinth_onnx::{Batch, Matrix, Scorer};
