@@ -4,7 +4,7 @@
 //! See `ARCHITECTURE.md` at the repository root for the request path and the invariants.
 
 pub mod auth;
-pub mod bundle;
+pub use plinth_bundle as bundle;
 pub mod config;
 pub mod dispatch;
 pub mod engines;

@@ -2,9 +2,10 @@
 //! (names and types) and its result type.
 
 use crate::config::CallStyle;
-use crate::convert::{self, ConvertError};
-use crate::wit_type::{api_name, check_supported, describe, name_matches};
+use crate::convert;
+use crate::wit_type::{api_name, check_supported, describe, name_matches, plain};
 use plinth_engine_api::{ApiError, Input};
+use plinth_wit_json::{ConvertError, WitType};
 use serde_json::{Map, Value};
 use wasmtime::Engine;
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
@@ -18,6 +19,8 @@ pub struct Param {
     pub api_name: String,
     /// The declared type.
     pub ty: Type,
+    /// The same as plain data, for converting arguments.
+    pub plain: WitType,
 }
 
 /// The served function.
@@ -116,6 +119,7 @@ impl Signature {
             params.push(Param {
                 wit_name: wit_name.to_owned(),
                 api_name: api_name(wit_name),
+                plain: plain(&ty),
                 ty,
             });
         }
@@ -169,7 +173,7 @@ impl Signature {
         let params = self
             .params
             .iter()
-            .map(|p| format!("{}: {}", p.api_name, describe(&p.ty)))
+            .map(|p| format!("{}: {}", p.api_name, p.plain.describe()))
             .collect::<Vec<_>>()
             .join(", ");
         match &self.result {
@@ -206,19 +210,19 @@ impl Signature {
                 Input::Json(map) => map
                     .iter()
                     .find(|(k, _)| name_matches(k, &param.wit_name))
-                    .map(|(_, v)| convert::from_json(&param.api_name, &param.ty, v)),
+                    .map(|(_, v)| plinth_wit_json::from_json(&param.api_name, &param.plain, v)),
                 Input::Query(pairs) => pairs
                     .iter()
                     .find(|(k, _)| name_matches(k, &param.wit_name))
-                    .map(|(_, v)| convert::from_text(&param.api_name, &param.ty, v)),
+                    .map(|(_, v)| plinth_wit_json::from_text(&param.api_name, &param.plain, v)),
             };
             let val = match value {
-                Some(v) => v.map_err(convert_error)?,
+                Some(v) => convert::to_val(v.map_err(convert_error)?),
                 None if matches!(param.ty, Type::Option(_)) => Val::Option(None),
                 None => {
                     return Err(ApiError::invalid_input(
                         &param.api_name,
-                        format!("missing parameter of type {}", describe(&param.ty)),
+                        format!("missing parameter of type {}", param.plain.describe()),
                     ));
                 }
             };

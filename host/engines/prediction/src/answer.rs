@@ -4,15 +4,7 @@
 use crate::schema::{Schema, Task};
 use serde_json::{Map, Number, Value};
 
-/// A float output as JSON, written with the shortest text that reads back as the same `f32`
-/// (`0.878`, not `0.87800002098083496`). Non-finite values become `null`.
-pub fn f32_json(value: f32) -> Value {
-    if !value.is_finite() {
-        return Value::Null;
-    }
-    let shortest: f64 = value.to_string().parse().unwrap_or(f64::from(value));
-    Number::from_f64(shortest).map_or(Value::Null, Value::Number)
-}
+pub use plinth_features::float::f32_json;
 
 /// The index of the largest value (the first one on ties): the predicted class.
 pub fn argmax(values: &[f32]) -> usize {
@@ -90,13 +82,6 @@ pub fn ignored(reason: &str, message: Option<&str>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn floats_are_written_shortest() {
-        assert_eq!(f32_json(0.878).to_string(), "0.878");
-        assert_eq!(f32_json(152.25).to_string(), "152.25");
-        assert_eq!(f32_json(f32::NAN), Value::Null);
-    }
 
     #[test]
     fn percentile_counts_cuts_at_or_below() {

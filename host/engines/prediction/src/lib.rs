@@ -9,15 +9,15 @@
 //! model run, explanations as one more batched run, answers in the reference's shapes.
 
 pub mod answer;
-pub mod cell;
+pub use plinth_features::cell;
 pub mod config;
 pub mod endpoint;
 pub mod enrich;
 pub mod explain;
 pub mod model;
-pub mod record;
+pub use plinth_features::record;
 pub mod reference;
-pub mod schema;
+pub use plinth_features::schema;
 pub mod stop;
 
 pub use config::{ItemErrorPolicy, PredictionConfig, PredictionSettings};

@@ -1,14 +1,13 @@
 //! A loaded model: the schema, the ONNX scorer, and the mapping from features to the scorer's
 //! inputs. Rows of cells (one per feature, schema order) become a columnar [`Batch`].
 
-use crate::cell::Cell;
 use crate::schema::{Schema, Task};
 use plinth_engine_api::ApiError;
-use plinth_onnx::{Batch, Column, Matrix, Scorer};
+use plinth_onnx::{Batch, Matrix, Scorer};
 use std::sync::Arc;
 
-/// One record ready for the model: one cell per feature, in schema order.
-pub type Row = Vec<Cell>;
+pub use plinth_features::Row;
+pub use plinth_features::batch::BatchBuilder;
 
 /// A model ready to score batches.
 pub struct Model {
@@ -77,21 +76,11 @@ impl Model {
 
     /// An empty batch with room for `rows` rows.
     pub fn builder(&self, rows: usize) -> BatchBuilder<'_> {
-        let columns = self
-            .scorer
-            .inputs()
-            .iter()
-            .map(|input| match input.element {
-                plinth_onnx::ElementType::F32 => Column::F32(Vec::with_capacity(rows)),
-                plinth_onnx::ElementType::I64 => Column::I64(Vec::with_capacity(rows)),
-                plinth_onnx::ElementType::Str => Column::Str(Vec::with_capacity(rows)),
-            })
-            .collect();
-        BatchBuilder {
-            feature_of_input: &self.feature_of_input,
-            columns,
-            rows: 0,
-        }
+        BatchBuilder::new(
+            self.scorer.inputs().iter().map(|input| input.element),
+            &self.feature_of_input,
+            rows,
+        )
     }
 
     /// Scores a batch: `[rows, width]` probabilities (class order) or regression values.
@@ -123,55 +112,5 @@ impl Model {
             ));
         }
         Ok(matrix)
-    }
-}
-
-/// Builds a [`Batch`] row by row.
-pub struct BatchBuilder<'m> {
-    feature_of_input: &'m [usize],
-    columns: Vec<Column>,
-    rows: usize,
-}
-
-impl BatchBuilder<'_> {
-    /// Appends a row given as a function from feature index to its cell.
-    pub fn push_with<'c>(&mut self, cell_of: impl Fn(usize) -> &'c Cell) {
-        for (column, &f) in self.columns.iter_mut().zip(self.feature_of_input) {
-            push_cell(column, cell_of(f));
-        }
-        self.rows += 1;
-    }
-
-    /// Appends a row.
-    pub fn push(&mut self, row: &[Cell]) {
-        self.push_with(|f| &row[f]);
-    }
-
-    /// Rows so far.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    /// The batch.
-    pub fn finish(self) -> Batch {
-        Batch {
-            columns: self.columns,
-        }
-    }
-}
-
-/// Cells are created in their input's type (schema and graph are checked at load); a
-/// mismatch is converted rather than dropped so that columns always stay the same length.
-fn push_cell(column: &mut Column, cell: &Cell) {
-    match (column, cell) {
-        (Column::F32(v), Cell::F32(x)) => v.push(*x),
-        (Column::F32(v), Cell::I64(x)) => v.push(*x as f32),
-        (Column::F32(v), Cell::Str(s)) => v.push(s.parse().unwrap_or(f32::NAN)),
-        (Column::I64(v), Cell::I64(x)) => v.push(*x),
-        (Column::I64(v), Cell::F32(x)) => v.push(*x as i64),
-        (Column::I64(v), Cell::Str(s)) => v.push(s.parse().unwrap_or(0)),
-        (Column::Str(v), Cell::Str(s)) => v.push(s.clone()),
-        (Column::Str(v), Cell::F32(x)) => v.push(x.to_string()),
-        (Column::Str(v), Cell::I64(x)) => v.push(x.to_string()),
     }
 }

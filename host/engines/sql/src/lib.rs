@@ -13,7 +13,7 @@ mod endpoint;
 mod errors;
 mod mysql;
 mod output;
-mod params;
+use plinth_sql_params as params;
 mod pg;
 mod rows;
 mod sqlite;
