@@ -5,6 +5,7 @@
 //! the store → swap the new state in. Any failure removes what this deploy wrote and leaves the
 //! service as it was.
 
+use super::test_hook::pause_at;
 use super::{Host, ServiceRuntime, ServiceState, store_error, unknown_service};
 use crate::bundle::{self, BundleSource, UnpackLimits, is_valid_id};
 use crate::dispatch::Routing;
@@ -72,6 +73,7 @@ impl Host {
         .await
         .map_err(|e| ApiError::internal("Internal", format!("bundle staging task failed: {e}")))?
         .map_err(|e| bad_bundle(e.to_string()))?;
+        pause_at("deploy-staged").await;
 
         let service_id = staged.manifest.service.id.clone();
         if let Some(path_id) = &request.service_id
@@ -128,6 +130,7 @@ impl Host {
             ApiError::internal("DeployFailed", format!("could not store the bundle: {e}"))
         })?;
         let cleanup = DirGuard(Some(final_dir.clone()));
+        pause_at("deploy-moved").await;
 
         let started = std::time::Instant::now();
         let manifest = staged.manifest.clone();
@@ -142,6 +145,7 @@ impl Host {
         .await
         .map_err(bad_bundle)?;
         let load_ms = started.elapsed().as_millis() as u64;
+        pause_at("deploy-loaded").await;
 
         if created_service
             && !self
@@ -154,6 +158,7 @@ impl Host {
                 "service \"{service_id}\" was created concurrently; deploy again"
             )));
         }
+        pause_at("deploy-service-recorded").await;
         let row = GenerationRow {
             service_id: service_id.clone(),
             id: generation_id.clone(),
@@ -175,6 +180,7 @@ impl Host {
             }
             return Err(store_error(e));
         }
+        pause_at("deploy-generation-recorded").await;
         let routing = request.activate.then(|| Routing::single(&generation_id));
         if let Some(routing) = &routing {
             let json = serde_json::to_string(routing).unwrap_or_default();
@@ -191,6 +197,7 @@ impl Host {
             }
         }
         cleanup.keep();
+        pause_at("deploy-recorded").await;
 
         let endpoints = loaded
             .endpoints

@@ -12,6 +12,7 @@ mod deploy;
 mod keys;
 mod restore;
 mod routing;
+mod test_hook;
 
 pub use deploy::{DeployOutcome, DeployRequest};
 pub use keys::NewKey;
