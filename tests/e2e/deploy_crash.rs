@@ -259,9 +259,10 @@ fn crash_deploy_at(point: &str, new_service: bool, activate: bool) -> Outcome {
 
     let archive = tar_gz_dir(&next);
     kill_paused(&data, point, |server| {
-        server.admin_post_in_background(
+        server.admin_in_background(
+            "POST",
             &format!("deploy?activate={activate}"),
-            archive,
+            Some(archive),
             OCTET_STREAM,
         )
     });
@@ -351,7 +352,12 @@ fn a_switch_killed_at_each_point_restarts_on_the_old_or_the_new_generation() {
         server.kill();
 
         kill_paused(&data, point, |server| {
-            server.admin_post_in_background("services/shop/actions/switchTo/v2", b"{}".to_vec(), None)
+            server.admin_in_background(
+                "POST",
+                "services/shop/actions/switchTo/v2",
+                Some(b"{}".to_vec()),
+                None,
+            )
         });
 
         let server = Plinth::start(&data);
@@ -374,6 +380,31 @@ fn a_switch_killed_at_each_point_restarts_on_the_old_or_the_new_generation() {
         assert_eq!(switched.status, 200, "{context}: {}", switched.text);
         assert_eq!(observe(&server, "shop").answer.1, "v1", "{context}");
     }
+}
+
+#[test]
+fn a_service_deletion_killed_before_removing_its_files_leaves_nothing_in_the_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = Plinth::start(&data);
+    server.deploy(&lookup_bundle(&tmp.path().join("b1"), "shop", true, &[(1, "one-v1")]));
+    server.kill();
+
+    kill_paused(&data, "delete-recorded", |server| {
+        server.admin_in_background("DELETE", "services/shop", None, None)
+    });
+
+    let server = Plinth::start(&data);
+    assert_eq!(observe(&server, "shop").generations, None, "the deletion was recorded");
+    assert_files_consistent(&server, "deletion killed before removing the files");
+    // A new service of the same id starts again at v1, in a fresh directory.
+    let again = lookup_bundle(&tmp.path().join("b2"), "shop", true, &[(1, "one-again")]);
+    assert_eq!(server.deploy(&again)["generation"], "v1");
+    assert_eq!(
+        observe(&server, "shop").answer,
+        (200, "v1".to_owned(), "one-again".to_owned())
+    );
+    assert_same_files(&again, &data.join("bundles/shop/v1"));
 }
 
 /// A small deterministic generator (xorshift64*), seeded from the clock or
@@ -447,9 +478,10 @@ fn kills_at_random_moments_of_deploys_never_leave_half_a_generation() {
         let new_id = format!("v{}", before.generations.as_ref().unwrap().len() + 1);
         let delay = Duration::from_micros(random.below(deploy_time.as_micros() as u64 * 5 / 4));
         let context = format!("round {round}: deploy of {new_id} killed after {delay:?}");
-        let pending = server.admin_post_in_background(
+        let pending = server.admin_in_background(
+            "POST",
             &format!("deploy?activate={activate}"),
-            tar_gz_dir(&bundle),
+            Some(tar_gz_dir(&bundle)),
             OCTET_STREAM,
         );
         std::thread::sleep(delay);

@@ -181,12 +181,13 @@ impl Plinth {
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    /// An admin POST of raw bytes run on another thread; its result is `Err` when the
-    /// connection fails (the server was killed meanwhile).
-    pub fn admin_post_in_background(
+    /// An admin request run on another thread; its result is `Err` when no answer came (the
+    /// server was killed meanwhile).
+    pub fn admin_in_background(
         &self,
+        method: &'static str,
         path: &str,
-        body: Vec<u8>,
+        body: Option<Vec<u8>>,
         content_type: Option<&'static str>,
     ) -> std::thread::JoinHandle<Result<Answer, String>> {
         let agent = self.agent.clone();
@@ -195,9 +196,9 @@ impl Plinth {
             try_call(
                 &agent,
                 &url,
-                "POST",
+                method,
                 Some(&basic(ADMIN_KEY)),
-                Some(&body),
+                body.as_deref(),
                 content_type,
             )
         })

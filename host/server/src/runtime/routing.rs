@@ -57,6 +57,7 @@ impl Host {
         let service = self.service_or_404(id)?;
         let _guard = service.admin_lock.lock().await;
         self.store.delete_service(id).await.map_err(store_error)?;
+        pause_at("delete-recorded").await;
         self.remove_service(id);
         self.reload_keys().await?;
         let dir = self.config.data_dir.join("bundles").join(id);
