@@ -155,7 +155,9 @@ impl Plinth {
             .lock()
             .unwrap()
             .recv_timeout(timeout)
-            .unwrap_or_else(|_| panic!("the server did not reach its pause point within {timeout:?}"))
+            .unwrap_or_else(|_| {
+                panic!("the server did not reach its pause point within {timeout:?}")
+            })
     }
 
     /// Stops the server (SIGKILL: a restart test must survive the harshest stop).
@@ -177,8 +179,15 @@ impl Plinth {
         body: Option<&[u8]>,
         content_type: Option<&str>,
     ) -> Answer {
-        try_call(&self.agent, &self.url(path), method, authorization, body, content_type)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        try_call(
+            &self.agent,
+            &self.url(path),
+            method,
+            authorization,
+            body,
+            content_type,
+        )
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
     /// An admin request run on another thread; its result is `Err` when no answer came (the

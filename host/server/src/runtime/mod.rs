@@ -9,6 +9,7 @@
 //!   before they are swapped in, so a restart restores what was last answered as done.
 
 mod deploy;
+mod durable;
 mod keys;
 mod restore;
 mod routing;
