@@ -1,11 +1,12 @@
 //! A test hook for the crash tests (`tests/e2e/deploy_crash.rs`): with
 //! `PLINTH_TEST_PAUSE_AT=<point>` in the environment, the server stops forever at the named
-//! point of a deploy or switch, after printing `plinth test hook: paused at <point>` to stderr,
-//! so that a test can `kill -9` the process exactly there.
+//! point of a deploy, a switch or a service deletion, after printing
+//! `plinth test hook: paused at <point>` to stderr, so that a test can `kill -9` the process
+//! exactly there.
 //!
 //! Not for production use. The variable is read once; when it is unset a pause point costs one
-//! load of an initialised `OnceLock`. Pause points are only on admin paths (deploy, switch),
-//! never on the path of a user call.
+//! load of an initialised `OnceLock`. Pause points are only on admin paths (deploy, switch,
+//! deletion), never on the path of a user call.
 
 use std::sync::OnceLock;
 
