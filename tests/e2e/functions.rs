@@ -31,7 +31,7 @@ fn start(data: &std::path::Path, cache: &std::path::Path) -> (Plinth, Duration) 
         Options {
             examples: true,
             env: vec![("PLINTH_FUNCTION_CACHE".into(), cache.display().to_string())],
-            args: vec![],
+            ..Default::default()
         },
     );
     let answer = server.get(&format!("{SUM}?param1=1&param2=2"));

@@ -21,6 +21,8 @@ pub struct Plinth {
     /// Its data directory.
     pub data_dir: PathBuf,
     agent: ureq::Agent,
+    /// The pause points reached, when started with `pause_at`.
+    paused: Option<std::sync::Mutex<mpsc::Receiver<String>>>,
 }
 
 /// An HTTP answer.
@@ -56,7 +58,13 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Extra command-line arguments.
     pub args: Vec<String>,
+    /// Start with the test hook `PLINTH_TEST_PAUSE_AT` set to this point (see
+    /// `host/server/src/runtime/test_hook.rs`); [`Plinth::wait_paused`] waits until it is reached.
+    pub pause_at: Option<String>,
 }
+
+/// The line the server's test hook prints to stderr before pausing.
+const PAUSED_MARKER: &str = "plinth test hook: paused at ";
 
 impl Plinth {
     /// Starts a server on `data_dir` without examples.
@@ -88,7 +96,24 @@ impl Plinth {
             command.env(k, v);
         }
         command.args(&options.args);
+        if let Some(point) = &options.pause_at {
+            command
+                .env("PLINTH_TEST_PAUSE_AT", point)
+                .stderr(Stdio::piped());
+        }
         let mut child = command.spawn().expect("start plinth");
+        let paused = child.stderr.take().map(|stderr| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    eprintln!("{line}");
+                    if let Some(point) = line.strip_prefix(PAUSED_MARKER) {
+                        let _ = tx.send(point.trim().to_owned());
+                    }
+                }
+            });
+            std::sync::Mutex::new(rx)
+        });
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -115,7 +140,24 @@ impl Plinth {
             base,
             data_dir: data_dir.to_owned(),
             agent,
+            paused,
         }
+    }
+
+    /// Waits until the server reports that it paused at its `pause_at` point; panics after
+    /// `timeout`.
+    pub fn wait_paused(&self, timeout: Duration) -> String {
+        let paused = self
+            .paused
+            .as_ref()
+            .expect("wait_paused needs a server started with pause_at");
+        paused
+            .lock()
+            .unwrap()
+            .recv_timeout(timeout)
+            .unwrap_or_else(|_| {
+                panic!("the server did not reach its pause point within {timeout:?}")
+            })
     }
 
     /// Stops the server (SIGKILL: a restart test must survive the harshest stop).
@@ -157,26 +199,38 @@ impl Plinth {
         body: Option<&[u8]>,
         content_type: Option<&str>,
     ) -> Answer {
-        let mut builder = http::Request::builder().method(method).uri(self.url(path));
-        if let Some(a) = authorization {
-            builder = builder.header("Authorization", a);
-        }
-        if let Some(c) = content_type {
-            builder = builder.header("Content-Type", c);
-        }
-        let response = match body {
-            Some(bytes) => self.agent.run(builder.body(bytes.to_vec()).unwrap()),
-            None => self.agent.run(builder.body(()).unwrap()),
-        }
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.into_body().read_to_string().unwrap_or_default();
-        Answer {
-            status,
-            headers,
-            text,
-        }
+        try_call(
+            &self.agent,
+            &self.url(path),
+            method,
+            authorization,
+            body,
+            content_type,
+        )
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// An admin request run on another thread; its result is `Err` when no answer came (the
+    /// server was killed meanwhile).
+    pub fn admin_in_background(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: Option<Vec<u8>>,
+        content_type: Option<&'static str>,
+    ) -> std::thread::JoinHandle<Result<Answer, String>> {
+        let agent = self.agent.clone();
+        let url = self.url(&format!("/admin/api/{path}"));
+        std::thread::spawn(move || {
+            try_call(
+                &agent,
+                &url,
+                method,
+                Some(&basic(ADMIN_KEY)),
+                body.as_deref(),
+                content_type,
+            )
+        })
     }
 
     /// GET without credentials.
@@ -254,6 +308,37 @@ impl Drop for Plinth {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// One request; `Err` when no HTTP answer came.
+fn try_call(
+    agent: &ureq::Agent,
+    url: &str,
+    method: &str,
+    authorization: Option<&str>,
+    body: Option<&[u8]>,
+    content_type: Option<&str>,
+) -> Result<Answer, String> {
+    let mut builder = http::Request::builder().method(method).uri(url);
+    if let Some(a) = authorization {
+        builder = builder.header("Authorization", a);
+    }
+    if let Some(c) = content_type {
+        builder = builder.header("Content-Type", c);
+    }
+    let response = match body {
+        Some(bytes) => agent.run(builder.body(bytes.to_vec()).unwrap()),
+        None => agent.run(builder.body(()).unwrap()),
+    }
+    .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.into_body().read_to_string().unwrap_or_default();
+    Ok(Answer {
+        status,
+        headers,
+        text,
+    })
 }
 
 /// `Basic base64("KEY:")`, what the Dataiku client sends.

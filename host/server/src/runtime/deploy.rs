@@ -1,11 +1,18 @@
 //! Deploying a bundle as a new generation of its service.
 //!
 //! Stage (unpack, validate the manifest) → take the service's admin lock → pick the generation
-//! id → move the bundle to `bundles/<service>/<generation>` → load every endpoint → record it in
-//! the store → swap the new state in. Any failure removes what this deploy wrote and leaves the
-//! service as it was.
+//! id → move the bundle durably to `bundles/<service>/<generation>` → load every endpoint →
+//! record it in the store, in one transaction → swap the new state in. Any failure removes what
+//! this deploy wrote and leaves the service as it was.
+//!
+//! Crash safety: until the transaction commits, nothing in the store refers to the new bundle
+//! directory, and the next start removes it; once it commits, the bundle is complete on disk and
+//! the restart restores the generation (and its routing). So a `kill -9` at any point leaves the
+//! service exactly as before or exactly as after the deploy. The pause points of
+//! [`super::test_hook`] let `tests/e2e/deploy_crash.rs` kill the server at each step.
 
-use super::{Host, ServiceRuntime, ServiceState, store_error, unknown_service};
+use super::test_hook::pause_at;
+use super::{Host, ServiceRuntime, ServiceState, durable, store_error, unknown_service};
 use crate::bundle::{self, BundleSource, UnpackLimits, is_valid_id};
 use crate::dispatch::Routing;
 use crate::generation;
@@ -72,6 +79,7 @@ impl Host {
         .await
         .map_err(|e| ApiError::internal("Internal", format!("bundle staging task failed: {e}")))?
         .map_err(|e| bad_bundle(e.to_string()))?;
+        pause_at("deploy-staged").await;
 
         let service_id = staged.manifest.service.id.clone();
         if let Some(path_id) = &request.service_id
@@ -116,18 +124,28 @@ impl Host {
             .join(&service_id)
             .join(&generation_id);
         let final_dir = self.config.data_dir.join(&relative_dir);
-        let move_result = (|| -> std::io::Result<()> {
-            if final_dir.exists() {
-                // Left over by a deploy that crashed before recording it: not a generation.
-                std::fs::remove_dir_all(&final_dir)?;
-            }
-            std::fs::create_dir_all(final_dir.parent().unwrap_or(&self.config.data_dir))?;
-            std::fs::rename(&staged.root, &final_dir)
-        })();
-        move_result.map_err(|e| {
-            ApiError::internal("DeployFailed", format!("could not store the bundle: {e}"))
-        })?;
+        let (from, to, data_dir) = (
+            staged.root.clone(),
+            final_dir.clone(),
+            self.config.data_dir.clone(),
+        );
+        tokio::task::spawn_blocking(move || durable::move_into_place(&from, &to, &data_dir))
+            .await
+            .map_err(|e| ApiError::internal("Internal", format!("bundle move task failed: {e}")))?
+            .map_err(|e| match e.kind() {
+                // Another deploy of this generation id got there first (two first deploys of a
+                // new service race: each has its own admin lock until one is recorded).
+                std::io::ErrorKind::DirectoryNotEmpty | std::io::ErrorKind::AlreadyExists => {
+                    ApiError::conflict(format!(
+                        "service \"{service_id}\" is being deployed concurrently; deploy again"
+                    ))
+                }
+                _ => ApiError::internal("DeployFailed", format!("could not store the bundle: {e}")),
+            })?;
+        // From here on a failure removes the bundle directory again. A crash leaves it behind
+        // unrecorded, and the next start removes it (see `restore`).
         let cleanup = DirGuard(Some(final_dir.clone()));
+        pause_at("deploy-moved").await;
 
         let started = std::time::Instant::now();
         let manifest = staged.manifest.clone();
@@ -142,18 +160,10 @@ impl Host {
         .await
         .map_err(bad_bundle)?;
         let load_ms = started.elapsed().as_millis() as u64;
+        pause_at("deploy-loaded").await;
 
-        if created_service
-            && !self
-                .store
-                .insert_service(&service_id, staged.manifest.service.public)
-                .await
-                .map_err(store_error)?
-        {
-            return Err(ApiError::conflict(format!(
-                "service \"{service_id}\" was created concurrently; deploy again"
-            )));
-        }
+        // One transaction: the service (when created), the generation and the routing (when
+        // activating). The bundle is durably in place before; the new state is swapped in after.
         let row = GenerationRow {
             service_id: service_id.clone(),
             id: generation_id.clone(),
@@ -165,32 +175,30 @@ impl Host {
         };
         let public = staged.manifest.service.public;
         let description = staged.manifest.service.description.clone();
-        if let Err(e) = self
-            .store
-            .insert_generation(&row, public, description.as_deref())
-            .await
-        {
-            if created_service {
-                let _ = self.store.delete_service(&service_id).await;
-            }
-            return Err(store_error(e));
-        }
         let routing = request.activate.then(|| Routing::single(&generation_id));
-        if let Some(routing) = &routing {
-            let json = serde_json::to_string(routing).unwrap_or_default();
-            if let Err(e) = self
-                .store
-                .set_service_routing(&service_id, Some(&json), None)
-                .await
-            {
-                let _ = self
-                    .store
-                    .delete_generation(&service_id, &generation_id)
-                    .await;
-                return Err(store_error(e));
-            }
+        let routing_json = routing
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| ApiError::internal("Internal", e.to_string()))?;
+        let recorded = self
+            .store
+            .record_deploy(
+                &row,
+                created_service,
+                public,
+                description.as_deref(),
+                routing_json.as_deref(),
+            )
+            .await
+            .map_err(store_error)?;
+        if !recorded {
+            return Err(ApiError::conflict(format!(
+                "service \"{service_id}\" was created concurrently; deploy again"
+            )));
         }
         cleanup.keep();
+        pause_at("deploy-recorded").await;
 
         let endpoints = loaded
             .endpoints

@@ -10,9 +10,11 @@
 
 mod background;
 mod deploy;
+mod durable;
 mod keys;
 mod restore;
 mod routing;
+mod test_hook;
 
 pub use deploy::{DeployOutcome, DeployRequest};
 pub use keys::NewKey;

@@ -1,7 +1,7 @@
 //! Start-up: open the state, make sure an admin key exists, restore services and their
 //! routing from the store, and deploy the examples on a first run.
 
-use super::{Host, ServiceRuntime, ServiceState};
+use super::{Host, ServiceRuntime, ServiceState, durable};
 use crate::auth::KeyTable;
 use crate::bundle::BundleSource;
 use crate::config::ServerConfig;
@@ -13,6 +13,8 @@ use crate::runtime::DeployRequest;
 use crate::store::Store;
 use anyhow::Context;
 use plinth_engine_api::ServerResources;
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 impl Host {
@@ -54,6 +56,7 @@ impl Host {
         host.start_background_tasks();
         let new_admin_key = host.bootstrap_admin_key().await?;
         let restored = host.restore_services().await?;
+        host.remove_orphan_bundles();
         if restored == 0
             && let Some(examples) = host.config.examples_dir.clone()
         {
@@ -115,6 +118,40 @@ impl Host {
             }
         }
         Ok(count)
+    }
+
+    /// Removes the bundle directories no stored generation uses: what a deploy interrupted by
+    /// a crash moved into place before recording it, or what a deletion recorded just before a
+    /// crash left. A later deploy then finds its `bundles/<service>/<generation>` free.
+    fn remove_orphan_bundles(&self) {
+        let services = self.services();
+        let referenced: HashSet<PathBuf> = services
+            .iter()
+            .flat_map(|s| {
+                s.state()
+                    .generations
+                    .iter()
+                    .map(|g| self.config.data_dir.join(&g.bundle_dir))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let ids: HashSet<String> = services.iter().map(|s| s.id.clone()).collect();
+        for path in
+            durable::remove_orphans(&self.config.data_dir.join("bundles"), &referenced, &ids)
+        {
+            tracing::warn!(
+                "removed {}: no stored generation uses it (left by an interrupted deploy or deletion)",
+                path.display()
+            );
+        }
+        for path in &referenced {
+            if !path.join(crate::bundle::MANIFEST_FILE).is_file() {
+                tracing::error!(
+                    "bundle directory {} of a stored generation is missing or incomplete",
+                    path.display()
+                );
+            }
+        }
     }
 
     /// Deploys every bundle directory under `dir` (first run).

@@ -1,6 +1,7 @@
 //! Service lifecycle operations of the admin API: create, delete, enable, disable, switch,
 //! mapping, preload, clean-up.
 
+use super::test_hook::pause_at;
 use super::{Host, ServiceRuntime, ServiceState, store_error, unknown_generation};
 use crate::bundle::is_valid_id;
 use crate::dispatch::Routing;
@@ -56,6 +57,7 @@ impl Host {
         let service = self.service_or_404(id)?;
         let _guard = service.admin_lock.lock().await;
         self.store.delete_service(id).await.map_err(store_error)?;
+        pause_at("delete-recorded").await;
         self.remove_service(id);
         self.reload_keys().await?;
         let dir = self.config.data_dir.join("bundles").join(id);
@@ -108,10 +110,12 @@ impl Host {
         }
         let json = serde_json::to_string(&routing)
             .map_err(|e| ApiError::internal("Internal", e.to_string()))?;
+        pause_at("switch-loaded").await;
         self.store
             .set_service_routing(id, Some(&json), enable.then_some(true))
             .await
             .map_err(store_error)?;
+        pause_at("switch-recorded").await;
         let mut next = (*service.state()).clone();
         next.routing = Some(routing);
         if enable {

@@ -1,4 +1,4 @@
-use super::Store;
+use super::{Store, now_millis};
 use sqlx::Row;
 
 /// A generation as stored.
@@ -21,15 +21,33 @@ pub struct GenerationRow {
 }
 
 impl Store {
-    /// Records a new generation and the service's public flag and description from its
-    /// manifest, in one transaction.
-    pub async fn insert_generation(
+    /// Records a deploy in one transaction, so that a crash leaves either all of it or none:
+    /// the service when the deploy creates it, the generation, the service's public flag and
+    /// description from the manifest, and the routing when the deploy activates the
+    /// generation. `Ok(false)`, with nothing written, when the service was to be created but
+    /// already exists.
+    pub async fn record_deploy(
         &self,
         row: &GenerationRow,
+        create_service: bool,
         public: bool,
         description: Option<&str>,
-    ) -> sqlx::Result<()> {
+        routing: Option<&str>,
+    ) -> sqlx::Result<bool> {
         let mut tx = self.pool().begin().await?;
+        if create_service {
+            let created = sqlx::query(
+                "INSERT OR IGNORE INTO services (id, enabled, public, created_at) VALUES (?, 1, ?, ?)",
+            )
+            .bind(&row.service_id)
+            .bind(public)
+            .bind(now_millis())
+            .execute(&mut *tx)
+            .await?;
+            if created.rows_affected() != 1 {
+                return Ok(false);
+            }
+        }
         sqlx::query(
             "INSERT INTO generations (service_id, id, seq, bundle_dir, sha256, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -42,13 +60,17 @@ impl Store {
         .bind(row.created_at)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE services SET public = ?, description = ? WHERE id = ?")
-            .bind(public)
-            .bind(description)
-            .bind(&row.service_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        sqlx::query(
+            "UPDATE services SET public = ?, description = ?, routing = COALESCE(?, routing) WHERE id = ?",
+        )
+        .bind(public)
+        .bind(description)
+        .bind(routing)
+        .bind(&row.service_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The generations of a service, oldest first.
