@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::Notify;
 
 fn origin() -> Instant {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
@@ -37,8 +36,6 @@ pub struct Activity {
     in_flight: AtomicUsize,
     /// Since when a write has been waiting for the client to read (0: no stuck write).
     write_blocked: AtomicU64,
-    /// Woken when the connection becomes idle or a head starts.
-    pub changed: Notify,
 }
 
 /// Where the connection stands, for the watchdog.
@@ -81,38 +78,31 @@ impl Activity {
         self.head_started.store(0, Ordering::Release);
     }
 
-    /// A response was fully written (or abandoned).
+    /// A response was fully written (or abandoned): the connection is idle from now.
     pub fn request_finished(&self) {
         self.last_io.store(now_ms(), Ordering::Relaxed);
-        if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.changed.notify_one();
-        }
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 
     fn bytes_read(&self) {
         let now = now_ms();
         self.last_io.store(now, Ordering::Relaxed);
-        if self.in_flight.load(Ordering::Acquire) == 0
-            && self
+        if self.in_flight.load(Ordering::Acquire) == 0 {
+            let _ = self
                 .head_started
-                .compare_exchange(0, now, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-        {
-            self.changed.notify_one();
+                .compare_exchange(0, now, Ordering::AcqRel, Ordering::Relaxed);
         }
     }
 
+    // Writes need no clock while they go through: the idle time starts when the answer is
+    // finished (`request_finished`), and only a stuck write is timed.
     fn write_progress(&self, blocked: bool) {
         if blocked {
-            let _ = self.write_blocked.compare_exchange(
-                0,
-                now_ms(),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
-        } else {
+            if self.write_blocked.load(Ordering::Relaxed) == 0 {
+                self.write_blocked.store(now_ms(), Ordering::Relaxed);
+            }
+        } else if self.write_blocked.load(Ordering::Relaxed) != 0 {
             self.write_blocked.store(0, Ordering::Relaxed);
-            self.last_io.store(now_ms(), Ordering::Relaxed);
         }
     }
 }
