@@ -3,26 +3,8 @@
 //! and generated manifests and archives through the same checks.
 
 use plinth_bundle::fuzz;
+use plinth_fuzz_support::replay;
 use proptest::prelude::*;
-use std::path::Path;
-
-/// Feeds every stored input of `target` to `entry`; returns how many there were.
-fn replay(target: &str, entry: fn(&[u8])) -> usize {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut count = 0;
-    for kind in ["corpus", "regressions"] {
-        let Ok(dir) = std::fs::read_dir(root.join(kind).join(target)) else {
-            continue;
-        };
-        let mut files: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
-        files.sort();
-        for file in files {
-            entry(&std::fs::read(&file).unwrap());
-            count += 1;
-        }
-    }
-    count
-}
 
 #[test]
 fn manifest_corpus_replays() {

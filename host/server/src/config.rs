@@ -110,19 +110,9 @@ pub struct AuditFile {
     pub retention_interval_ms: Option<u64>,
 }
 
-/// Token-bucket rate limits of user calls: the server default (`[rate_limit]`) and a service's
-/// own (`[service.rate_limit]` in its manifest, which replaces the default member by member).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimitConfig {
-    /// Calls per second allowed to one API key (services that need a key).
-    pub per_key_per_second: Option<f64>,
-    /// Calls per second allowed to one remote address (public services, and calls of
-    /// non-public services that carry no valid key).
-    pub per_address_per_second: Option<f64>,
-    /// Bucket size in seconds of the rate (default 1: a burst of one second's worth).
-    pub burst_seconds: Option<f64>,
-}
+/// `[rate_limit]`: the server's default token-bucket limits of user calls, with the members
+/// of a manifest's `[service] rate_limit` (which replaces them member by member).
+pub type RateLimitConfig = crate::bundle::ServiceRateLimit;
 
 /// Limits against hostile or broken clients, resolved with their defaults.
 #[derive(Clone, Copy, Debug, PartialEq)]

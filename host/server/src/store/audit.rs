@@ -58,45 +58,43 @@ impl Store {
     /// the newest `max_rows`, in chunks so that writers are never blocked for long. Returns the
     /// number of rows deleted.
     pub async fn prune_audit(&self, oldest_kept: i64, max_rows: u64) -> sqlx::Result<u64> {
-        const CHUNK: i64 = 10_000;
-        let mut deleted = 0;
-        loop {
-            let n = sqlx::query(
-                "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ? ORDER BY at LIMIT ?)",
+        let mut deleted = self
+            .delete_audit_chunks(
+                "SELECT seq FROM audit WHERE at < ? ORDER BY at",
+                oldest_kept,
             )
-            .bind(oldest_kept)
-            .bind(CHUNK)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
-            deleted += n;
-            if n < CHUNK as u64 {
-                break;
-            }
-        }
+            .await?;
         // Sequence numbers only grow, so the newest `max_rows` rows all have
         // seq > MAX(seq) - max_rows.
         let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit")
             .fetch_one(self.pool())
             .await?;
-        let Some(cut) = newest.map(|n| n - max_rows.min(i64::MAX as u64) as i64) else {
-            return Ok(deleted);
-        };
-        loop {
-            let n = sqlx::query(
-                "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq <= ? ORDER BY seq LIMIT ?)",
-            )
-            .bind(cut)
-            .bind(CHUNK)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
-            deleted += n;
-            if n < CHUNK as u64 {
-                break;
-            }
+        if let Some(newest) = newest {
+            let cut = newest - max_rows.min(i64::MAX as u64) as i64;
+            deleted += self
+                .delete_audit_chunks("SELECT seq FROM audit WHERE seq <= ? ORDER BY seq", cut)
+                .await?;
         }
         Ok(deleted)
+    }
+
+    /// Deletes the rows that `select` (one `?` bound to `bound`) picks, 10,000 at a time.
+    async fn delete_audit_chunks(&self, select: &str, bound: i64) -> sqlx::Result<u64> {
+        const CHUNK: i64 = 10_000;
+        let statement = format!("DELETE FROM audit WHERE seq IN ({select} LIMIT ?)");
+        let mut deleted = 0;
+        loop {
+            let n = sqlx::query(&statement)
+                .bind(bound)
+                .bind(CHUNK)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+            deleted += n;
+            if n < CHUNK as u64 {
+                return Ok(deleted);
+            }
+        }
     }
 
     /// The number of audit rows.
