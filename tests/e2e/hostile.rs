@@ -38,6 +38,18 @@ fn start(tmp: &Path, config: &str) -> Plinth {
     )
 }
 
+/// A server with `config` and the public lookup service `lookup_svc` (id 1 → "one").
+fn start_with_lookup(tmp: &Path, config: &str) -> Plinth {
+    let server = start(tmp, config);
+    server.deploy(&lookup_bundle(
+        &tmp.join("b"),
+        "lookup_svc",
+        true,
+        &[(1, "one")],
+    ));
+    server
+}
+
 fn metrics_text(server: &Plinth) -> String {
     let answer = server.get("/metrics");
     assert_eq!(answer.status, 200);
@@ -175,13 +187,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 fn a_hundred_thousand_calls_to_made_up_names_leave_metrics_audit_and_memory_bounded() {
     let tmp = tempfile::tempdir().unwrap();
     // Retention far away: the audit table must stay small on its own.
-    let server = start(tmp.path(), "[limits]\nmax_connections = 64\n");
-    server.deploy(&lookup_bundle(
-        &tmp.path().join("b"),
-        "lookup_svc",
-        true,
-        &[(1, "one")],
-    ));
+    let server = start_with_lookup(tmp.path(), "[limits]\nmax_connections = 64\n");
     assert_eq!(server.lookup("lookup_svc", 1).status, 200);
 
     // Warm up the allocator and the connection paths, then measure.
@@ -260,13 +266,7 @@ fn a_hundred_thousand_calls_to_made_up_names_leave_metrics_audit_and_memory_boun
 #[test]
 fn the_audit_trail_keeps_to_its_retention() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = start(tmp.path(), TEST_LIMITS);
-    server.deploy(&lookup_bundle(
-        &tmp.path().join("b"),
-        "lookup_svc",
-        true,
-        &[(1, "one")],
-    ));
+    let server = start_with_lookup(tmp.path(), TEST_LIMITS);
     let mut conn = Connection::open(server.addr());
     for _ in 0..500 {
         let (status, _) = conn.request(
@@ -296,13 +296,7 @@ fn the_audit_trail_keeps_to_its_retention() {
 #[test]
 fn slow_heads_slow_bodies_and_idle_connections_are_cut_off_and_the_cap_answers_503() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = start(tmp.path(), TEST_LIMITS);
-    server.deploy(&lookup_bundle(
-        &tmp.path().join("b"),
-        "lookup_svc",
-        true,
-        &[(1, "one")],
-    ));
+    let server = start_with_lookup(tmp.path(), TEST_LIMITS);
     let addr = server.addr().to_owned();
 
     // A head that never ends: closed after header_read_timeout (600 ms).

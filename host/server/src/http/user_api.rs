@@ -203,9 +203,9 @@ async fn serve(
     record.generation = Some(generation_id.clone());
     let generation = host.generation(&service, &generation_id).await?;
     drop(state);
-    record.known = generation.endpoint(endpoint_id).is_some();
-
-    let endpoint = generation.endpoint(endpoint_id).ok_or_else(|| {
+    let endpoint = generation.endpoint(endpoint_id);
+    record.known = endpoint.is_some();
+    let endpoint = endpoint.ok_or_else(|| {
         let ids: Vec<&str> = generation.endpoints.iter().map(|e| e.id.as_str()).collect();
         ApiError::not_found(
             "UnknownEndpoint",

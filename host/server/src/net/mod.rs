@@ -261,7 +261,7 @@ fn ms(d: Duration) -> u64 {
 }
 
 /// Why the watchdog closed a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 enum Closed {
     Idle,
     SlowHead,
