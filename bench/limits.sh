@@ -19,6 +19,7 @@ ROUNDS="${ROUNDS:-3}"
 LOOKUP_ROWS="${LOOKUP_ROWS:-1000000}"
 PORT=18450
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+source bench/lib/ab.sh
 
 out="bench/out/limits"
 rm -rf "$out"
@@ -87,7 +88,7 @@ stop() {
 }
 
 results="$out/results.tsv"
-printf 'round\tbinary\tscenario\trequests_per_s\tp50_us\tp99_us\n' > "$results"
+ab_header "$results"
 for round in $(seq 1 "$ROUNDS"); do
     for side in A B; do
         bin="$A"; config=""
@@ -98,36 +99,11 @@ for round in $(seq 1 "$ROUNDS"); do
             read -r id conc path body keys <<< "$line"
             body_file=""
             [ "$body" != "-" ] && body_file="$bodies/$body"
-            url="http://127.0.0.1:$PORT$path"
-            BENCH_BODY="$body_file" BENCH_KEY_MAX="$keys" \
-                taskset -c 0 wrk -t1 --timeout 10s -s bench/wrk.lua -c"$conc" -d1s "$url" > /dev/null
-            BENCH_BODY="$body_file" BENCH_KEY_MAX="$keys" \
-                taskset -c 0 wrk -t1 --timeout 10s -s bench/wrk.lua -c"$conc" -d"$DURATION" \
-                --latency "$url" > "$out/$id-$side-$round.txt"
-            stats="$(grep '^BENCH ' "$out/$id-$side-$round.txt" | sed 's/^BENCH //')"
-            declare -A s=()
-            for kv in $stats; do s[${kv%%=*}]="${kv#*=}"; done
-            if [ "${s[status_errors]:-0}" != 0 ] || [ "${s[socket_errors]:-0}" != 0 ]; then
-                echo "$id on $side: ${s[status_errors]} status errors, ${s[socket_errors]} socket errors" >&2
-            fi
-            rps="$(python3 -c "print(round(${s[requests]} / (${s[duration_us]} / 1e6)))")"
-            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$id" "$rps" "${s[p50_us]}" "${s[p99_us]}" >> "$results"
-            echo "round $round $side $id: $rps req/s" >&2
-            unset s
+            ab_round "$results" "$out/$id-$side-$round.txt" "$round" "$side" "$id" "$conc" \
+                "http://127.0.0.1:$PORT$path" "$body_file" "$keys" "$DURATION"
         done
         stop
     done
 done
 
-python3 - "$results" <<'EOF'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-ids = list(dict.fromkeys(r["scenario"] for r in rows))
-print("| scenario | A (before) req/s, median | B (limits on) req/s, median | B/A | rounds A | rounds B |")
-print("|---|---|---|---|---|---|")
-for i in ids:
-    a = [int(r["requests_per_s"]) for r in rows if r["scenario"] == i and r["binary"] == "A"]
-    b = [int(r["requests_per_s"]) for r in rows if r["scenario"] == i and r["binary"] == "B"]
-    ma, mb = statistics.median(a), statistics.median(b)
-    print(f"| {i} | {ma:,.0f} | {mb:,.0f} | {mb / ma:.3f} | {', '.join(map(str, a))} | {', '.join(map(str, b))} |")
-EOF
+ab_summary "$results" "before" "limits on"

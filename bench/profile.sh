@@ -107,6 +107,9 @@ rm -rf "$work/data"
 profile query "$api/sql_svc/simple_filter/query?param1=60&param2=male" - "${plinth[@]}"
 rm -rf "$work/data"
 profile predict "$api/cancer_svc/cancer/predict" predict.json "${plinth[@]}"
+rm -rf "$work/data"
+# 1,000 rows a request: run with a smaller N (e.g. N=20 ONLY=predict-multi).
+profile predict-multi "$api/cancer_svc/cancer/predict-multi" predict_multi.json "${plinth[@]}"
 
 echo
 echo "Connections: $CONC"

@@ -108,9 +108,14 @@ class PlinthServer:
 
 
 def start_server(
-    base_tmp: Path, examples: bool = True, admin_key: Optional[str] = None, extra_args: tuple = ()
+    base_tmp: Path,
+    examples: bool = True,
+    admin_key: Optional[str] = None,
+    extra_args: tuple = (),
+    examples_dir: Optional[Path] = None,
 ) -> PlinthServer:
-    """Starts `plinth serve` on 127.0.0.1:0 with a fresh data dir; waits for its listening line."""
+    """Starts `plinth serve` on 127.0.0.1:0 with a fresh data dir; waits for its listening line.
+    `examples_dir` deploys another examples directory than the repository's."""
     binary = plinth_binary()
     run_dir = Path(tempfile.mkdtemp(prefix="plinth-", dir=base_tmp))
     data_dir = run_dir / "data"
@@ -121,7 +126,7 @@ def start_server(
     env["PLINTH_ADMIN_KEY"] = admin_key
     env.setdefault("RUST_LOG", "info")
     args = [str(binary), "serve", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0"]
-    args += ["--examples-dir", str(EXAMPLES_DIR)] if examples else ["--no-examples"]
+    args += ["--examples-dir", str(examples_dir or EXAMPLES_DIR)] if examples else ["--no-examples"]
     args += list(extra_args)
     stderr_file = open(stderr_path, "wb")
     try:

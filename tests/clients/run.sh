@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Client conformance harness: runs the real `dataikuapi` client against a Plinth server.
+# Client conformance harness: runs the real `dataikuapi` and `datarobot` clients against a
+# Plinth server.
 #
-#   PLINTH_BIN=target/release/plinth tests/clients/run.sh [pytest args...]
+#   PLINTH_BIN=target/release/plinth tests/clients/run.sh [paths...] [pytest args...]
+#
+# Leading arguments that are existing files or directories choose the tests (default: all of
+# tests/clients). Two passes:
+#   1. the main venv (requirements.txt: dataikuapi and datarobot 3.20.0) on the chosen tests;
+#   2. when the choice includes tests/clients/datarobot, the venv
+#      ${PLINTH_CLIENT_VENV}-datarobot-3.0 (requirements-datarobot-3.0.txt: datarobot 3.0.3) on
+#      the chosen tests under tests/clients/datarobot only.
 #
 # PLINTH_BIN          the server binary (required; build it with `cargo build --release -p plinth`)
 # PLINTH_CLIENT_VENV  the virtualenv to create or reuse (default tests/clients/.venv)
 # PYTHON              the interpreter that creates the venv (default python3.11, else python3)
 #
-# Requirements are (re)installed only when requirements.txt changed (hash stamp in the venv).
-# The exit code is pytest's; "no tests collected" (5) counts as a failure.
+# PLINTH_SKIP_DATAROBOT_3_0=1 skips the second pass.
+#
+# Requirements are (re)installed only when their file changed (hash stamp in the venv).
+# The exit code is the first failing pass's; "no tests collected" (5) counts as a failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,27 +45,69 @@ if [[ -z "$python" ]]; then
     if command -v python3.11 >/dev/null 2>&1; then python=python3.11; else python=python3; fi
 fi
 
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "run.sh: creating the virtualenv $venv" >&2
-    "$python" -m venv "$venv"
-fi
+ensure_venv() {  # ensure_venv VENV REQUIREMENTS
+    local venv="$1" requirements="$2"
+    if [[ ! -x "$venv/bin/python" ]]; then
+        echo "run.sh: creating the virtualenv $venv" >&2
+        "$python" -m venv "$venv"
+    fi
+    local want stamp
+    want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    stamp="$venv/.plinth-requirements.sha256"
+    if [[ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]]; then
+        echo "run.sh: installing $requirements into $venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+        echo "$want" > "$stamp"
+    fi
+}
 
-requirements="$here/requirements.txt"
-want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-stamp="$venv/.plinth-requirements.sha256"
-if [[ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]]; then
-    echo "run.sh: installing $requirements into $venv" >&2
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-    echo "$want" > "$stamp"
-fi
+run_pytest() {  # run_pytest VENV ARGS...: pytest's status, 5 (nothing collected) made 1
+    local venv="$1"; shift
+    local status
+    set +e
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+    status=$?
+    set -e
+    if [[ $status -eq 5 ]]; then
+        echo "run.sh: pytest collected no tests: failing" >&2
+        status=1
+    fi
+    return $status
+}
 
+# Leading path arguments (relative to the caller's directory) choose the tests.
+paths=()
+while [[ $# -gt 0 && -e "$1" ]]; do
+    paths+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")")
+    shift
+done
+if [[ ${#paths[@]} -eq 0 ]]; then
+    paths=("$here")
+fi
+# The chosen tests under tests/clients/datarobot (for the 3.0 pass).
+dr_dir="$here/datarobot"
+dr_paths=()
+for p in "${paths[@]}"; do
+    p="${p%/}"
+    case "$p/" in
+        "$dr_dir"/*) dr_paths+=("$p") ;;
+        "$here"/) dr_paths+=("$dr_dir") ;;
+        "$repo"/|"$repo/tests"/) dr_paths+=("$dr_dir") ;;
+    esac
+done
+
+ensure_venv "$venv" "$here/requirements.txt"
 cd "$repo"
-set +e
-"$venv/bin/python" -m pytest -q -p no:cacheprovider "$here" "$@"
-status=$?
-set -e
-if [[ $status -eq 5 ]]; then
-    echo "run.sh: pytest collected no tests: failing" >&2
-    exit 1
+status=0
+echo "run.sh: pass 1: $("$venv/bin/python" -c 'import datarobot; print("datarobot", datarobot.__version__)')" >&2
+run_pytest "$venv" "${paths[@]}" "$@" || status=$?
+
+if [[ ${#dr_paths[@]} -gt 0 && -z "${PLINTH_SKIP_DATAROBOT_3_0:-}" ]]; then
+    venv30="${venv%/}-datarobot-3.0"
+    ensure_venv "$venv30" "$here/requirements-datarobot-3.0.txt"
+    echo "run.sh: pass 2: $("$venv30/bin/python" -c 'import datarobot; print("datarobot", datarobot.__version__)') on ${dr_paths[*]}" >&2
+    status2=0
+    run_pytest "$venv30" "${dr_paths[@]}" "$@" || status2=$?
+    if [[ $status -eq 0 ]]; then status=$status2; fi
 fi
 exit $status

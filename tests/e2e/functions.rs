@@ -116,6 +116,15 @@ fn python_functions_answer_fail_cleanly_and_survive_a_restart() {
         (missing.status, missing.error_type().as_str()),
         (500, "FunctionError")
     );
+    // The function's calls to its siblings are accounted like user calls (and published to
+    // the event bus with the calling function as their origin).
+    let metrics = server.get("/metrics").text;
+    for (endpoint, calls) in [("passengers", 2), ("older_than", 1)] {
+        let line = format!(
+            "plinth_calls_total{{service=\"python_svc\",endpoint=\"{endpoint}\",outcome=\"ok\"}} {calls}"
+        );
+        assert!(metrics.contains(&line), "no `{line}` in\n{metrics}");
+    }
 
     // A Python exception: a 500 with the guest's message.
     let answer = run(&server, "fail", json!({"message": "boom"}));

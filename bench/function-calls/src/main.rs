@@ -66,6 +66,7 @@ async fn main() {
         }
     };
     let server = Arc::new(ServerResources {
+        sibling_calls: None,
         data_dir: args.cache.clone(),
         cache_dir: args.cache.clone(),
         settings: toml::Table::new(),

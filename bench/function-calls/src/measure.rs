@@ -68,6 +68,7 @@ pub async fn latencies(
     calls: usize,
 ) -> Result<Stats, String> {
     let request = || Request {
+        observe: false,
         action: Action::Run,
         input: Input::Query(target.query.clone()),
     };

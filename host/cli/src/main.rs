@@ -4,6 +4,7 @@ mod admin_client;
 mod deploy;
 mod function_dev;
 mod manage;
+mod plugins;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -74,12 +74,18 @@ pub enum KeysAction {
         /// A service's keys instead of admin keys.
         #[arg(long)]
         service: Option<String>,
+        /// Monitoring keys (the DataRobot API, not the admin API) instead of admin keys.
+        #[arg(long, conflicts_with = "service")]
+        monitoring: bool,
     },
     /// Create a key and print its secret once.
     Add {
         /// A key for calling this service instead of an admin key.
         #[arg(long)]
         service: Option<String>,
+        /// A monitoring key (the DataRobot API, not the admin API) instead of an admin key.
+        #[arg(long, conflicts_with = "service")]
+        monitoring: bool,
         /// Label.
         #[arg(long)]
         label: Option<String>,
@@ -94,12 +100,16 @@ pub enum KeysAction {
         /// The service the key belongs to.
         #[arg(long)]
         service: Option<String>,
+        /// A monitoring key.
+        #[arg(long, conflicts_with = "service")]
+        monitoring: bool,
     },
 }
 
-fn keys_path(service: &Option<String>) -> String {
+fn keys_path(service: &Option<String>, monitoring: bool) -> String {
     match service {
         Some(s) => format!("services/{s}/keys"),
+        None if monitoring => "monitoring-keys".into(),
         None => "keys".into(),
     }
 }
@@ -107,10 +117,13 @@ fn keys_path(service: &Option<String>) -> String {
 pub fn keys(remote: &Remote, action: KeysAction) -> anyhow::Result<()> {
     let client = AdminClient::new(remote)?;
     match action {
-        KeysAction::List { service } => {
+        KeysAction::List {
+            service,
+            monitoring,
+        } => {
             println!("{:<14} {:<8} {:<20} CREATED BY", "ID", "PREFIX", "LABEL");
             for k in client
-                .get(&keys_path(&service))?
+                .get(&keys_path(&service, monitoring))?
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -126,12 +139,13 @@ pub fn keys(remote: &Remote, action: KeysAction) -> anyhow::Result<()> {
         }
         KeysAction::Add {
             service,
+            monitoring,
             label,
             description,
         } => {
             let created_by = std::env::var("USER").ok();
             let k = client.post_json(
-                &keys_path(&service),
+                &keys_path(&service, monitoring),
                 &json!({"label": label, "description": description, "createdBy": created_by}),
             )?;
             println!("{}", k["key"].as_str().unwrap_or(""));
@@ -140,8 +154,12 @@ pub fn keys(remote: &Remote, action: KeysAction) -> anyhow::Result<()> {
                 k["id"].as_str().unwrap_or("?")
             );
         }
-        KeysAction::Delete { key, service } => {
-            client.delete(&format!("{}/{key}", keys_path(&service)))?;
+        KeysAction::Delete {
+            key,
+            service,
+            monitoring,
+        } => {
+            client.delete(&format!("{}/{key}", keys_path(&service, monitoring)))?;
             println!("deleted");
         }
     }

@@ -63,7 +63,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let server = Server::start(config).await?;
+        let server = Server::start_with_plugins(config, crate::plugins::builtin()).await?;
         if let Some(key) = &server.new_admin_key {
             eprintln!("\n  Admin API key for this new install (shown once, store it now):\n\n      {key}\n");
         }

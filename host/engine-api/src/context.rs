@@ -16,6 +16,8 @@ pub struct ServerResources {
     /// Engine settings from the server configuration: the `[engines.<kind>]` table for each kind
     /// and `[connections.<name>]` for named database connections. Engines parse what they own.
     pub settings: toml::Table,
+    /// Where calls between endpoints of a generation are reported (`None`: not accounted).
+    pub sibling_calls: Option<std::sync::Arc<dyn crate::SiblingCallSink>>,
 }
 
 impl ServerResources {

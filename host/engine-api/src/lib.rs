@@ -17,11 +17,16 @@
 mod action;
 mod context;
 mod error;
+mod monitor;
 mod request;
 
 pub use action::Action;
 pub use context::{LoadContext, ServerResources};
 pub use error::{ApiError, LoadError};
+pub use monitor::{
+    FeatureInfo, FeatureKind, ModelInfo, ModelTask, ScoredOutput, ScoredRow, ScoredRows,
+    SiblingCall, SiblingCallSink, as_output, shown,
+};
 pub use request::{Input, Reply, Request};
 
 use async_trait::async_trait;
@@ -52,6 +57,12 @@ pub trait Endpoint: Send + Sync + 'static {
     /// and stop, as the prediction engine does between explanation batches).
     fn enforces_own_deadline(&self) -> bool {
         false
+    }
+
+    /// The model behind this endpoint (task, classes, features, reference sample), for
+    /// monitoring. `None` for endpoints that have no model.
+    fn model_info(&self) -> Option<Arc<ModelInfo>> {
+        None
     }
 
     /// Answers one request. The host has already checked that `request.action` is one of

@@ -29,6 +29,20 @@ pub struct Request {
     pub action: Action,
     /// The caller's parameters.
     pub input: Input,
+    /// Whether the host wants the scored rows back in [`Reply::scored`] (a plugin monitors
+    /// them). Engines without rows ignore it.
+    pub observe: bool,
+}
+
+impl Request {
+    /// A request that asks for no scored rows.
+    pub fn new(action: Action, input: Input) -> Request {
+        Request {
+            action,
+            input,
+            observe: false,
+        }
+    }
 }
 
 /// An engine's answer: the top-level members of the JSON response plus the engine's own timing.
@@ -41,6 +55,9 @@ pub struct Reply {
     pub body: Map<String, Value>,
     /// Engine timings in microseconds, e.g. `("functionInternal", 185)`.
     pub timing: Vec<(&'static str, u64)>,
+    /// The rows scored, when the request asked for them ([`Request::observe`]). Not part of
+    /// the answer: the host moves it into the call's event.
+    pub scored: Option<Box<crate::ScoredRows>>,
 }
 
 impl Reply {
@@ -51,6 +68,7 @@ impl Reply {
         Reply {
             body,
             timing: Vec::new(),
+            scored: None,
         }
     }
 

@@ -134,6 +134,9 @@ impl KeyTable {
             KeyScope::Service(_) => Err(forbidden(
                 "this key is a service key: the admin API needs an admin key",
             )),
+            KeyScope::Monitoring => Err(forbidden(
+                "this key is a monitoring key: the admin API needs an admin key",
+            )),
         }
     }
 
@@ -182,6 +185,12 @@ impl KeyTable {
                 ..
             }) => Err(forbidden(format!(
                 "admin keys do not call user endpoints: create a key for service \"{service_id}\""
+            ))),
+            Some(KeyRow {
+                scope: KeyScope::Monitoring,
+                ..
+            }) => Err(forbidden(format!(
+                "monitoring keys do not call user endpoints: create a key for service \"{service_id}\""
             ))),
             None if public => Ok(None),
             None => Err(unauthorized("unknown or expired API key")),

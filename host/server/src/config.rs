@@ -78,6 +78,10 @@ pub struct ConfigFile {
     /// Named database connections.
     #[serde(default)]
     pub connections: toml::Table,
+    /// `[plugins]`: `database_url` (the plugins' tables; default `state.db`) and one
+    /// `[plugins.<id>]` section per plugin (`enabled = false` switches it off).
+    #[serde(default)]
+    pub plugins: toml::Table,
 }
 
 /// `[limits]` of the configuration file; every member optional.
@@ -227,6 +231,8 @@ pub struct ServerConfig {
     pub rate_limit: RateLimitConfig,
     /// `[engines]` and `[connections]` for the engines.
     pub settings: toml::Table,
+    /// `[plugins]` as written.
+    pub plugins: toml::Table,
 }
 
 /// Default listen address.
@@ -266,6 +272,7 @@ impl ServerConfig {
             audit: AuditRetention::resolve(&file.audit),
             rate_limit: file.rate_limit,
             settings,
+            plugins: file.plugins,
         }
     }
 }

@@ -1,91 +1,85 @@
-//! Call events: one per user call and per admin action. They feed the audit trail (log line +
-//! state database) and any subscriber (plugins) through bounded channels. Publishing never
-//! blocks or fails a request: when a channel is full the event is dropped and counted.
+//! The host's side of the event bus ([`plinth_plugin_api::EventBus`]): admin events, and the
+//! audit writer, an ordinary subscriber that logs one line per event and appends it to the
+//! `audit` table in batches.
 
 use crate::runtime::Host;
 use crate::store::{AuditRow, Store, now_millis};
-use arc_swap::ArcSwap;
+use plinth_plugin_api::{AdminEvent, CallEvent, Event, EventBus, SubscribeOptions, Subscription};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-/// What happened.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallEvent {
-    /// The audit record.
-    pub record: AuditRow,
+pub use plinth_plugin_api::CallOrigin;
+
+/// Starts the audit writer on `bus`; it ends once the bus is closed and its queue written.
+pub fn start_audit_writer(bus: &EventBus, store: Store) -> JoinHandle<()> {
+    let subscription = bus.subscribe("audit", SubscribeOptions::default());
+    tokio::spawn(audit_writer(store, subscription))
 }
 
-/// Capacity of each channel.
-const CAPACITY: usize = 16_384;
-
-/// Fan-out of events to the audit writer and subscribers.
-pub struct EventBus {
-    audit: mpsc::Sender<Arc<CallEvent>>,
-    /// Read on every call without a lock; replaced (rarely) when a plugin subscribes.
-    subscribers: ArcSwap<Vec<mpsc::Sender<Arc<CallEvent>>>>,
-    dropped: AtomicU64,
+/// The audit record of an event.
+pub fn audit_row(event: &Event) -> AuditRow {
+    match event {
+        Event::Call(call) => call_row(call),
+        Event::Admin(admin) => AuditRow {
+            at: admin.at_ms,
+            kind: admin.kind.clone(),
+            service_id: admin.service_id.clone(),
+            endpoint_id: None,
+            generation: admin.generation.clone(),
+            action: Some(admin.action.clone()),
+            status: None,
+            duration_us: None,
+            key_id: None,
+            detail: admin.detail.clone(),
+            context: None,
+        },
+    }
 }
 
-impl EventBus {
-    /// Starts the audit writer task and returns the bus.
-    pub fn start(store: Store) -> EventBus {
-        let (tx, rx) = mpsc::channel(CAPACITY);
-        tokio::spawn(audit_writer(store, rx));
-        EventBus {
-            audit: tx,
-            subscribers: ArcSwap::from_pointee(Vec::new()),
-            dropped: AtomicU64::new(0),
-        }
-    }
-
-    /// A new subscription receiving every event from now on.
-    pub fn subscribe(&self) -> mpsc::Receiver<Arc<CallEvent>> {
-        let (tx, rx) = mpsc::channel(CAPACITY);
-        self.subscribers.rcu(|current| {
-            let mut next = (**current).clone();
-            next.push(tx.clone());
-            next
-        });
-        rx
-    }
-
-    /// Publishes an event without waiting.
-    pub fn publish(&self, event: CallEvent) {
-        let event = Arc::new(event);
-        if self.audit.try_send(event.clone()).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        for subscriber in self.subscribers.load().iter() {
-            if subscriber.try_send(event.clone()).is_err() {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Events dropped because a channel was full.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+fn call_row(call: &CallEvent) -> AuditRow {
+    let detail = match (&call.error_type, &call.origin) {
+        (e, CallOrigin::User) => e.clone(),
+        (e, CallOrigin::Function { endpoint }) => Some(match e {
+            Some(e) => format!("{e} (called by function {endpoint})"),
+            None => format!("called by function {endpoint}"),
+        }),
+        (e, CallOrigin::Plugin { id }) => Some(match e {
+            Some(e) => format!("{e} (invoked by plugin {id})"),
+            None => format!("invoked by plugin {id}"),
+        }),
+    };
+    AuditRow {
+        at: call.at_ms,
+        kind: "call".into(),
+        service_id: Some(call.service_id.clone()),
+        endpoint_id: Some(call.endpoint_id.clone()),
+        generation: call.generation.clone(),
+        action: Some(call.action.clone()),
+        status: Some(i64::from(call.status)),
+        duration_us: Some(call.duration_us as i64),
+        key_id: call.key_id.clone(),
+        detail,
+        context: call.context.as_ref().map(|c| c.to_string()),
     }
 }
 
 /// Writes one log line per event and appends events to the audit table in batches (one
-/// transaction per batch).
-async fn audit_writer(store: Store, mut rx: mpsc::Receiver<Arc<CallEvent>>) {
-    let mut batch: Vec<Arc<CallEvent>> = Vec::with_capacity(512);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
+/// transaction per batch). Ends when the bus is closed and everything queued is written.
+async fn audit_writer(store: Store, mut events: Subscription) {
+    let mut batch: Vec<AuditRow> = Vec::with_capacity(512);
+    while let Some(first) = events.recv().await {
+        batch.push(audit_row(&first));
         // Gather what is already queued, then write once.
         tokio::time::sleep(Duration::from_millis(20)).await;
         while batch.len() < 2048 {
-            match rx.try_recv() {
-                Ok(event) => batch.push(event),
-                Err(_) => break,
+            match events.try_recv() {
+                Some(event) => batch.push(audit_row(&event)),
+                None => break,
             }
         }
-        batch.iter().for_each(|event| log(&event.record));
-        let rows: Vec<&AuditRow> = batch.iter().map(|event| &event.record).collect();
+        batch.iter().for_each(log);
+        let rows: Vec<&AuditRow> = batch.iter().collect();
         if let Err(e) = store.append_audit(&rows).await {
             tracing::error!("audit trail: {} records not written: {e}", rows.len());
         }
@@ -122,7 +116,7 @@ fn log(r: &AuditRow) {
 }
 
 impl Host {
-    /// Records an admin action in the audit trail.
+    /// Records an admin action in the audit trail (and tells the plugins).
     pub fn audit_admin(
         &self,
         service: Option<&str>,
@@ -130,19 +124,13 @@ impl Host {
         action: &str,
         detail: Option<String>,
     ) {
-        self.events.publish(CallEvent {
-            record: AuditRow {
-                at: now_millis(),
-                kind: "admin".into(),
-                service_id: service.map(str::to_owned),
-                endpoint_id: None,
-                generation: generation.map(str::to_owned),
-                action: Some(action.to_owned()),
-                status: None,
-                duration_us: None,
-                key_id: None,
-                detail,
-            },
-        });
+        self.events.publish(Event::Admin(Arc::new(AdminEvent {
+            at_ms: now_millis(),
+            kind: "admin".into(),
+            service_id: service.map(str::to_owned),
+            generation: generation.map(str::to_owned),
+            action: action.to_owned(),
+            detail,
+        })));
     }
 }

@@ -3,7 +3,8 @@
 //! as one row with a count. Anyone on the network can make up names; nothing about them may
 //! grow with their number.
 
-use crate::store::{AuditRow, now_millis};
+use crate::store::now_millis;
+use plinth_plugin_api::AdminEvent;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,23 +44,19 @@ impl StrayCalls {
     }
 
     /// The audit row for the calls since the last sample, if there were any.
-    pub fn take_sample(&self) -> Option<AuditRow> {
+    pub fn take_sample(&self) -> Option<AdminEvent> {
         let count = self.since_sample.swap(0, Ordering::Relaxed);
         let example = self
             .example
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        (count > 0).then(|| AuditRow {
-            at: now_millis(),
+        (count > 0).then(|| AdminEvent {
+            at_ms: now_millis(),
             kind: "unknown".into(),
             service_id: None,
-            endpoint_id: None,
             generation: None,
-            action: None,
-            status: None,
-            duration_us: None,
-            key_id: None,
+            action: "unknown-calls".into(),
             detail: Some(format!(
                 "{count} call(s) to unknown services, endpoints or actions, e.g. {}",
                 example.as_deref().unwrap_or("?")

@@ -33,6 +33,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let resources = Arc::new(ServerResources {
+            sibling_calls: None,
             data_dir: std::env::temp_dir(),
             cache_dir: cache_dir(),
             settings: toml::Table::new(),
@@ -46,6 +47,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let loaded = started.elapsed();
         let reply = endpoint
             .serve(Request {
+                observe: false,
                 action: Action::Run,
                 input,
             })

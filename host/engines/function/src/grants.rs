@@ -29,6 +29,10 @@ pub struct GrantedEndpoints {
     pub service_id: String,
     /// The function endpoint (for log lines).
     pub endpoint_id: String,
+    /// The generation (for the accounting of sibling calls).
+    pub generation: String,
+    /// Where sibling calls are reported.
+    pub sink: Option<Arc<dyn plinth_engine_api::SiblingCallSink>>,
     /// `plinth:host/log` granted.
     pub log: bool,
     /// Lookup endpoints by id.
@@ -45,6 +49,8 @@ impl GrantedEndpoints {
         Ok(GrantedEndpoints {
             service_id: ctx.service_id.clone(),
             endpoint_id: ctx.endpoint_id.clone(),
+            generation: ctx.generation.clone(),
+            sink: ctx.server.sibling_calls.clone(),
             log: grants.log,
             lookup: resolve_ids("lookup", &grants.lookup, Action::Lookup, ctx)?,
             query: resolve_ids("query", &grants.query, Action::Query, ctx)?,

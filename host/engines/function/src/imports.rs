@@ -110,14 +110,35 @@ impl HostState {
             return Err("host calls are unavailable outside a request".into());
         };
         let remaining = self.deadline.saturating_duration_since(Instant::now());
+        let sink = self.env.sink.clone();
         let request = Request {
+            observe: sink.as_ref().is_some_and(|s| s.wants_rows()),
             action,
             input: Input::Json(body),
         };
         let endpoint = endpoint.clone();
-        let answer = runtime.block_on(async move {
+        let started = Instant::now();
+        let mut answer = runtime.block_on(async move {
             tokio::time::timeout(remaining, endpoint.serve(request)).await
         });
+        if let Some(sink) = sink {
+            let (status, error_type, rows) = match &mut answer {
+                Err(_) => (504, Some("DeadlineExceeded".to_owned()), None),
+                Ok(Err(e)) => (e.status, Some(e.error_type.to_string()), None),
+                Ok(Ok(reply)) => (200, None, reply.scored.take()),
+            };
+            sink.record(plinth_engine_api::SiblingCall {
+                service_id: self.env.service_id.clone(),
+                generation: self.env.generation.clone(),
+                caller: self.env.endpoint_id.clone(),
+                endpoint_id: id.to_owned(),
+                action,
+                status,
+                error_type,
+                duration_us: started.elapsed().as_micros() as u64,
+                rows,
+            });
+        }
         match answer {
             Err(_) => {
                 self.deadline_hit = true;

@@ -44,6 +44,7 @@ async fn load(root: &Path, endpoint: &str, server: &str) -> Result<Arc<dyn Endpo
             config: toml::from_str(endpoint).expect("valid endpoint TOML"),
             siblings: HashMap::new(),
             server: Arc::new(ServerResources {
+                sibling_calls: None,
                 settings: toml::from_str(server).expect("valid server TOML"),
                 ..Default::default()
             }),

@@ -72,6 +72,7 @@ fn call(endpoint: &PredictionEndpoint, action: Action, body: &Value) {
     };
     endpoint
         .serve_blocking(Request {
+            observe: false,
             action,
             input: Input::Json(map),
         })

@@ -20,6 +20,10 @@ pub struct PredictionConfig {
     pub schema: Option<String>,
     /// The reference rows (default `<model>/reference.csv`).
     pub reference: Option<String>,
+    /// The baseline of monitoring (drift): a CSV of rows like the reference's, e.g. a larger or
+    /// more recent sample (default `<model>/baseline.csv` when the bundle ships one, else the
+    /// reference rows).
+    pub baseline: Option<String>,
     /// `tract` or `onnxruntime`; default from `[engines.prediction] default_engine`.
     pub engine: Option<String>,
     /// What a bad item of a predict-multi call does: `IGNORE` (default) or `ERROR`.
@@ -185,6 +189,16 @@ impl PredictionConfig {
             d.n_monte_carlo_steps = n as usize;
         }
         Ok(d)
+    }
+
+    /// The baseline's path as written, with the field to blame: `baseline`, or `model` for the
+    /// folder's `baseline.csv` (used only when that file exists).
+    pub fn baseline_artifact(&self) -> Option<(&'static str, String)> {
+        match (&self.baseline, &self.model) {
+            (Some(path), _) => Some(("baseline", path.clone())),
+            (None, Some(m)) => Some(("model", format!("{}/baseline.csv", m.trim_end_matches('/')))),
+            (None, None) => None,
+        }
     }
 
     /// The three artifact paths as written (relative to the bundle), each field's name first.

@@ -12,7 +12,7 @@ use crate::model::{Model, Row};
 use crate::record::{features_from_query, row_from_features};
 use crate::stop::StopFlag;
 use async_trait::async_trait;
-use plinth_engine_api::{Action, ApiError, Endpoint, Input, Reply, Request};
+use plinth_engine_api::{Action, ApiError, Endpoint, Input, ModelInfo, Reply, Request, ScoredRows};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,10 +41,16 @@ struct Inner {
     enrichments: Vec<Enrichment>,
     defaults: ExplanationDefaults,
     item_policy: ItemErrorPolicy,
+    /// The model as monitoring sees it (features, classes, reference sample as JSON).
+    info: Arc<ModelInfo>,
 }
 
 /// Engine timing entries (name, µs).
 type Timing = Vec<(&'static str, u64)>;
+
+/// What scoring a call yields: the answer's results, the engine's timings, and the scored rows
+/// when monitoring asked for them.
+type Scored = (Vec<Value>, Timing, Option<Box<ScoredRows>>);
 
 /// What became of one record before scoring.
 enum Prepared {
@@ -63,6 +69,7 @@ impl PredictionEndpoint {
         item_policy: ItemErrorPolicy,
     ) -> Result<PredictionEndpoint, String> {
         let explainer = Explainer::build(&model, reference)?;
+        let info = Arc::new(crate::monitoring::model_info(&model.schema, Vec::new()));
         Ok(PredictionEndpoint {
             inner: Arc::new(Inner {
                 model,
@@ -70,8 +77,21 @@ impl PredictionEndpoint {
                 enrichments,
                 defaults,
                 item_policy,
+                info,
             }),
         })
+    }
+
+    /// Sets the reference sample monitoring uses as the baseline (rows as callers send them,
+    /// missing values as `null`). Call right after [`PredictionEndpoint::new`].
+    pub fn with_monitoring_reference(
+        mut self,
+        rows: Vec<Map<String, Value>>,
+    ) -> PredictionEndpoint {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.info = Arc::new(crate::monitoring::model_info(&inner.model.schema, rows));
+        }
+        self
     }
 
     /// The model.
@@ -92,12 +112,13 @@ impl PredictionEndpoint {
 
 impl Inner {
     fn serve(&self, request: Request, stop: &StopFlag) -> Result<Reply, ApiError> {
+        let observe = request.observe;
         match (request.action, request.input) {
             (Action::PredictSimple, Input::Query(pairs)) => {
                 let features = features_from_query(pairs)?;
-                self.predict_one(features, None, stop)
+                self.predict_one(features, None, observe, stop)
             }
-            (Action::PredictSimple, Input::Json(map)) => self.predict_one(map, None, stop),
+            (Action::PredictSimple, Input::Json(map)) => self.predict_one(map, None, observe, stop),
             (Action::Predict, input) => {
                 let mut body = json_body(input);
                 let features = match body.remove("features") {
@@ -118,9 +139,9 @@ impl Inner {
                         ));
                     }
                 };
-                self.predict_one(features, body.get("explanations"), stop)
+                self.predict_one(features, body.get("explanations"), observe, stop)
             }
-            (Action::PredictMulti, input) => self.predict_multi(json_body(input), stop),
+            (Action::PredictMulti, input) => self.predict_multi(json_body(input), observe, stop),
             (other, _) => Err(ApiError::not_found(
                 "UnsupportedAction",
                 format!("a prediction endpoint does not answer {other}"),
@@ -132,18 +153,22 @@ impl Inner {
         &self,
         features: Map<String, Value>,
         explanations: Option<&Value>,
+        observe: bool,
         stop: &StopFlag,
     ) -> Result<Reply, ApiError> {
         let options = self.defaults.resolve(explanations)?;
-        let (mut results, timing) = self.predict(vec![Ok(features)], options, true, stop)?;
+        let (mut results, timing, scored) =
+            self.predict(vec![Ok(features)], options, true, observe, stop)?;
         let mut reply = Reply::member("result", results.pop().unwrap_or(Value::Null));
         reply.timing = timing;
+        reply.scored = scored;
         Ok(reply)
     }
 
     fn predict_multi(
         &self,
         mut body: Map<String, Value>,
+        observe: bool,
         stop: &StopFlag,
     ) -> Result<Reply, ApiError> {
         let options = self.defaults.resolve(body.get("explanations"))?;
@@ -198,21 +223,24 @@ impl Inner {
                 )),
             })
             .collect();
-        let (results, timing) = self.predict(items, options, false, stop)?;
+        let (results, timing, scored) = self.predict(items, options, false, observe, stop)?;
         let mut reply = Reply::member("results", Value::Array(results));
         reply.timing = timing;
+        reply.scored = scored;
         Ok(reply)
     }
 
     /// Scores records; `single` makes a bad record fail the call (predict) instead of being
-    /// answered `ignored` (predict-multi under the `IGNORE` item policy).
+    /// answered `ignored` (predict-multi under the `IGNORE` item policy). `observe` also
+    /// returns the scored rows (features as seen, outputs) for monitoring.
     fn predict(
         &self,
         items: Vec<Result<Map<String, Value>, ApiError>>,
         options: Option<ExplanationOptions>,
         single: bool,
+        observe: bool,
         stop: &StopFlag,
-    ) -> Result<(Vec<Value>, Timing), ApiError> {
+    ) -> Result<Scored, ApiError> {
         if let Some(options) = &options {
             self.defaults.check_cost(options, items.len())?;
         }
@@ -237,6 +265,12 @@ impl Inner {
         let started = Instant::now();
         let mut items = items;
         let mut dropped: Vec<Option<Value>> = vec![None; items.len()];
+        // The features as received, kept only when monitoring asks and enrichment changes them.
+        let received: Vec<Option<Map<String, Value>>> = if observe && !self.enrichments.is_empty() {
+            items.iter().map(|i| i.as_ref().ok().cloned()).collect()
+        } else {
+            Vec::new()
+        };
         if !self.enrichments.is_empty() {
             for (i, item) in items.iter_mut().enumerate() {
                 let Ok(features) = item else { continue };
@@ -251,15 +285,20 @@ impl Inner {
         }
 
         let mut prepared = Vec::with_capacity(items.len());
+        let mut seen: Vec<Map<String, Value>> = Vec::new();
         for (i, (item, drop)) in items.into_iter().zip(dropped).enumerate() {
-            prepared.push(match (item, drop) {
-                (_, Some(ignored)) => Prepared::Ignored(ignored),
-                (Err(e), None) => bad_item(i, e)?,
+            let (next, features) = match (item, drop) {
+                (item, Some(ignored)) => (Prepared::Ignored(ignored), item.unwrap_or_default()),
+                (Err(e), None) => (bad_item(i, e)?, Map::new()),
                 (Ok(features), None) => match row_from_features(schema, &features) {
-                    Ok(row) => Prepared::Row(row),
-                    Err(e) => bad_item(i, e)?,
+                    Ok(row) => (Prepared::Row(row), features),
+                    Err(e) => (bad_item(i, e)?, features),
                 },
-            });
+            };
+            prepared.push(next);
+            if observe {
+                seen.push(features);
+            }
         }
 
         let started = Instant::now();
@@ -297,6 +336,15 @@ impl Inner {
             }
         };
 
+        let scored = observe.then(|| {
+            Box::new(crate::monitoring::scored_rows(
+                schema,
+                &prepared_kinds(&prepared),
+                &outputs,
+                seen,
+                received,
+            ))
+        });
         let mut k = 0;
         let results = prepared
             .into_iter()
@@ -313,8 +361,16 @@ impl Inner {
                 }
             })
             .collect();
-        Ok((results, timing))
+        Ok((results, timing, scored))
     }
+}
+
+/// Which prepared records were scored (`true`) or ignored.
+fn prepared_kinds(prepared: &[Prepared]) -> Vec<bool> {
+    prepared
+        .iter()
+        .map(|p| matches!(p, Prepared::Row(_)))
+        .collect()
 }
 
 #[async_trait]
@@ -375,6 +431,10 @@ impl Endpoint for PredictionEndpoint {
                     format!("the prediction stopped unexpectedly: {e}"),
                 )
             })?
+    }
+
+    fn model_info(&self) -> Option<Arc<ModelInfo>> {
+        Some(self.inner.info.clone())
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -15,6 +15,7 @@ pub mod endpoint;
 pub mod enrich;
 pub mod explain;
 pub mod model;
+pub mod monitoring;
 pub use plinth_features::record;
 pub mod reference;
 pub use plinth_features::schema;
@@ -97,6 +98,24 @@ fn load_blocking(
         .enumerate()
         .map(|(n, e)| Enrichment::load(ctx, n, e, &model.schema))
         .collect::<Result<Vec<_>, _>>()?;
+    // Monitoring's baseline: the bundle's own (the `baseline` field, or `<model>/baseline.csv`
+    // when present), else the reference rows.
+    let baseline = match config.baseline_artifact() {
+        Some(("baseline", path)) => Some(("baseline", ctx.artifact("baseline", &path)?, path)),
+        Some((field, path)) => ctx
+            .artifact(field, &path)
+            .ok()
+            .filter(|p| p.is_file())
+            .map(|p| (field, p, path)),
+        None => None,
+    };
+    let (baseline_field, baseline_path, baseline_file) = baseline.unwrap_or((
+        reference_file.0,
+        reference_path.clone(),
+        reference_file.1.clone(),
+    ));
+    let reference_json = monitoring::read_reference_json(&baseline_path, &model.schema)
+        .map_err(|m| LoadError::field(baseline_field, format!("{baseline_file}: {m}")))?;
     PredictionEndpoint::new(
         model,
         &reference,
@@ -104,6 +123,7 @@ fn load_blocking(
         config.explanation_defaults(settings)?,
         config.item_policy()?,
     )
+    .map(|endpoint| endpoint.with_monitoring_reference(reference_json))
     .map_err(|m| LoadError::field(reference_file.0, m))
 }
 

@@ -81,6 +81,7 @@ async fn enrichment_reproduces_the_recorded_features() {
     });
     let reply = endpoint
         .serve(plinth_engine_api::Request {
+            observe: false,
             action: Action::Predict,
             input: plinth_engine_api::Input::Json(seed.as_object().unwrap().clone()),
         })

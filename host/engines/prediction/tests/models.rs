@@ -179,6 +179,7 @@ async fn predict_simple_converts_the_query_by_the_schema() {
         .collect();
     let reply = iris
         .serve(plinth_engine_api::Request {
+            observe: false,
             action: Action::PredictSimple,
             input: plinth_engine_api::Input::Query(pairs),
         })
@@ -192,6 +193,7 @@ async fn predict_simple_converts_the_query_by_the_schema() {
     .unwrap();
     let bad = iris
         .serve(plinth_engine_api::Request {
+            observe: false,
             action: Action::PredictSimple,
             input: plinth_engine_api::Input::Query(vec![(
                 "petal width (cm)".into(),

@@ -71,6 +71,11 @@ pub fn routes(host: Arc<Host>) -> Router<Arc<Host>> {
         .route("/services-clean-unused", delete(clean_unused))
         .route("/deploy", post(upload_deploy))
         .route("/keys", get(list_admin_keys).post(create_admin_key))
+        .route(
+            "/monitoring-keys",
+            get(list_monitoring_keys).post(create_monitoring_key),
+        )
+        .route("/monitoring-keys/{key}", delete(delete_admin_key))
         .route("/keys/{key}", delete(delete_admin_key))
         .route("/keys/{id}/key", delete(delete_admin_key))
         .route("/metrics", get(metrics_json))
@@ -483,6 +488,27 @@ fn key_json(row: &KeyRow, secret: Option<&str>) -> Value {
 }
 
 async fn list_admin_keys(State(host): State<Arc<Host>>) -> Answer {
+    list_keys_of(&host, KeyScope::Admin).await
+}
+
+async fn create_admin_key(State(host): State<Arc<Host>>, headers: HeaderMap, body: Body) -> Answer {
+    create_key_of(&host, KeyScope::Admin, &headers, body).await
+}
+
+/// Monitoring keys: the plugins' monitoring and registry APIs, not the admin API.
+async fn list_monitoring_keys(State(host): State<Arc<Host>>) -> Answer {
+    list_keys_of(&host, KeyScope::Monitoring).await
+}
+
+async fn create_monitoring_key(
+    State(host): State<Arc<Host>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    create_key_of(&host, KeyScope::Monitoring, &headers, body).await
+}
+
+async fn list_keys_of(host: &Host, scope: KeyScope) -> Answer {
     let rows = host
         .store
         .list_keys()
@@ -490,21 +516,21 @@ async fn list_admin_keys(State(host): State<Arc<Host>>) -> Answer {
         .map_err(crate::runtime::store_error)?;
     ok(Value::Array(
         rows.iter()
-            .filter(|r| r.scope == KeyScope::Admin)
+            .filter(|r| r.scope == scope)
             .map(|r| key_json(r, None))
             .collect(),
     ))
 }
 
-async fn create_admin_key(State(host): State<Arc<Host>>, headers: HeaderMap, body: Body) -> Answer {
+async fn create_key_of(host: &Host, scope: KeyScope, headers: &HeaderMap, body: Body) -> Answer {
     let request: NewKey = json_body(
-        &host,
-        &headers,
+        host,
+        headers,
         body,
         "{\"label\"?, \"description\"?, \"createdBy\"?, \"expiry\"?: ms since epoch}",
     )
     .await?;
-    let (row, secret) = host.create_key(KeyScope::Admin, request).await?;
+    let (row, secret) = host.create_key(scope, request).await?;
     ok(key_json(&row, Some(&secret)))
 }
 

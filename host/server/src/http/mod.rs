@@ -6,6 +6,7 @@ pub mod error;
 pub mod query;
 mod user_api;
 
+pub(crate) use user_api::take_dispatch;
 pub use user_api::{DSS_API_VERSION, DSS_VERSION};
 
 use crate::runtime::Host;
@@ -17,9 +18,10 @@ use axum::{Json, Router};
 use error::{HttpError, no_route};
 use std::sync::Arc;
 
-/// The whole HTTP application, before path normalisation.
-pub fn router(host: Arc<Host>) -> Router {
-    Router::new()
+/// The whole HTTP application, before path normalisation: the host's routes and the plugins'
+/// (each under its own prefixes).
+pub fn router(host: Arc<Host>, plugin_routes: Router) -> Router {
+    let host_routes = Router::new()
         .route("/isAlive", get(is_alive))
         .route("/public/api/v1/ping", get(ping))
         .route(
@@ -29,7 +31,8 @@ pub fn router(host: Arc<Host>) -> Router {
         .route("/metrics", get(public_metrics))
         .nest("/admin/api", admin_api::routes(host.clone()))
         .fallback(fallback)
-        .with_state(host)
+        .with_state(host);
+    host_routes.merge(plugin_routes)
 }
 
 /// Rewrites the request path before routing: repeated slashes are collapsed (a client base URL
@@ -117,7 +120,8 @@ pub(crate) fn prometheus_response(host: &Host) -> Response {
         ),
     ];
     gauges.extend(host.connections.gauges());
-    let text = host.metrics.to_prometheus(&gauges);
+    let mut text = host.metrics.to_prometheus(&gauges);
+    subscriber_lines(&mut text, &host.events.stats());
     (
         [(
             header::CONTENT_TYPE,
@@ -126,6 +130,37 @@ pub(crate) fn prometheus_response(host: &Host) -> Response {
         text,
     )
         .into_response()
+}
+
+/// Per-subscriber event counters: what each consumer (the audit writer, each plugin) received
+/// and what it lost to a full queue.
+fn subscriber_lines(out: &mut String, stats: &[plinth_plugin_api::SubscriberStats]) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "# HELP plinth_events_delivered_total Call and admin events queued for each subscriber.\n# TYPE plinth_events_delivered_total counter"
+    );
+    for s in stats {
+        let _ = writeln!(
+            out,
+            "plinth_events_delivered_total{{subscriber=\"{}\",kind=\"call\"}} {}\nplinth_events_delivered_total{{subscriber=\"{}\",kind=\"admin\"}} {}",
+            s.name,
+            s.delivered_calls,
+            s.name,
+            s.delivered - s.delivered_calls
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP plinth_events_dropped_total Events dropped because a subscriber's queue was full.\n# TYPE plinth_events_dropped_total counter"
+    );
+    for s in stats {
+        let _ = writeln!(
+            out,
+            "plinth_events_dropped_total{{subscriber=\"{}\"}} {}",
+            s.name, s.dropped
+        );
+    }
 }
 
 async fn fallback(method: Method, uri: Uri) -> Response {

@@ -7,16 +7,16 @@
 use super::body::{parse_object, read_limited};
 use super::error::{HttpError, method_not_allowed};
 use super::query::parse_pairs;
-use crate::dispatch::{DispatchRequest, choose};
-use crate::events::CallEvent;
+use crate::calls::{CallRecord, context_of, received_at_ms};
+use crate::dispatch::DispatchRequest;
+use crate::events::CallOrigin;
 use crate::rate_limit::{Caller, EffectiveLimit};
 use crate::runtime::{Host, unknown_service};
-use crate::store::{AuditRow, now_millis};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::{IntoResponse, Response};
-use plinth_engine_api::{Action, ApiError, Input, Request as EngineRequest};
+use plinth_engine_api::{Action, ApiError, Input};
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,16 +36,6 @@ fn allowed_methods(action: Action) -> &'static [&'static str] {
     }
 }
 
-/// Everything learned about a call, for the audit trail.
-#[derive(Default)]
-struct CallRecord {
-    generation: Option<String>,
-    key_id: Option<String>,
-    /// The service, the endpoint and the action exist: the call is accounted per endpoint.
-    /// Otherwise it goes to the bounded bucket of calls to unknown names.
-    known: bool,
-}
-
 /// Handles one user call.
 pub async fn user_call(
     State(host): State<Arc<Host>>,
@@ -55,7 +45,7 @@ pub async fn user_call(
     let started = Instant::now();
     let mut record = CallRecord::default();
     let action = Action::parse(&action_name);
-    let response = match serve(
+    let (response, error_type) = match serve(
         &host,
         &service_id,
         &endpoint_id,
@@ -67,32 +57,25 @@ pub async fn user_call(
     )
     .await
     {
-        Ok(response) => response,
-        Err(e) => HttpError(e).into_response(),
+        Ok(response) => (response, None),
+        Err(e) => {
+            let error_type = e.error_type.to_string();
+            (HttpError(e).into_response(), Some(error_type))
+        }
     };
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
-    if !record.known {
-        host.stray
-            .record(&service_id, &endpoint_id, &action_name, status);
-        return with_dss_headers(response);
-    }
-    host.metrics
-        .record(&service_id, &endpoint_id, status, duration_us);
-    host.events.publish(CallEvent {
-        record: AuditRow {
-            at: now_millis(),
-            kind: "call".into(),
-            service_id: Some(service_id),
-            endpoint_id: Some(endpoint_id),
-            generation: record.generation,
-            action: Some(action_name),
-            status: Some(status as i64),
-            duration_us: Some(duration_us as i64),
-            key_id: record.key_id,
-            detail: None,
-        },
-    });
+    host.account_call(
+        &service_id,
+        &endpoint_id,
+        &action_name,
+        status,
+        error_type,
+        duration_us,
+        received_at_ms(started),
+        record,
+        CallOrigin::User,
+    );
     with_dss_headers(response)
 }
 
@@ -138,6 +121,7 @@ async fn serve(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    record.remote = remote;
     let caller = match (&record.key_id, remote) {
         (Some(key), _) => Some(Caller::Key(key)),
         (None, Some(ip)) => Some(Caller::Address(ip)),
@@ -181,119 +165,30 @@ async fn serve(
         let bytes = read_limited(&parts.headers, body, host.config.max_body_bytes).await?;
         let mut object = parse_object(&bytes)?;
         let dispatch = take_dispatch(&mut object, action)?;
+        record.context = context_of(&object, action);
         (Input::Json(object), dispatch)
     };
 
-    let generation_id = match &dispatch.forced_generation {
-        Some(forced) => forced.clone(),
-        None => {
-            let routing = state.routing.as_ref().ok_or_else(|| {
-                ApiError::new(
-                    503,
-                    "NoActiveGeneration",
-                    format!(
-                        "service \"{service_id}\" has no active generation: switch to one first"
-                    ),
-                )
-                .with_retry_after(5)
-            })?;
-            choose(routing, &dispatch, service_id)?.to_owned()
-        }
-    };
-    record.generation = Some(generation_id.clone());
-    let generation = host.generation(&service, &generation_id).await?;
-    drop(state);
-    let endpoint = generation.endpoint(endpoint_id);
-    record.known = endpoint.is_some();
-    let endpoint = endpoint.ok_or_else(|| {
-        let ids: Vec<&str> = generation.endpoints.iter().map(|e| e.id.as_str()).collect();
-        ApiError::not_found(
-            "UnknownEndpoint",
-            format!("service \"{service_id}\" (generation {generation_id}) has no endpoint \"{endpoint_id}\""),
+    let served = host
+        .serve_endpoint(
+            &service,
+            state,
+            endpoint_id,
+            action,
+            input,
+            &dispatch,
+            started,
+            record,
         )
-        .with_detail(format!(
-            "service \"{service_id}\" (generation {generation_id}) has no endpoint \"{endpoint_id}\"; its endpoints are: {}",
-            ids.join(", ")
-        ))
-    })?;
-    if !endpoint.actions().contains(&action) {
-        let names: Vec<&str> = endpoint.actions().iter().map(|a| a.as_str()).collect();
-        return Err(ApiError::not_found(
-            "UnsupportedAction",
-            format!(
-                "endpoint \"{endpoint_id}\" is a {} endpoint: it answers {}, not {action}",
-                endpoint.kind,
-                names.join(", ")
-            ),
-        ));
-    }
-
-    let pre_processing = started.elapsed();
-    let permit = match tokio::time::timeout(
-        endpoint.queue_timeout,
-        endpoint.slots.clone().acquire_owned(),
-    )
-    .await
-    {
-        Ok(Ok(permit)) => permit,
-        _ => {
-            return Err(ApiError::new(
-                503,
-                "Overloaded",
-                format!(
-                    "endpoint \"{endpoint_id}\" is busy ({} calls at once): retry later",
-                    endpoint.max_concurrency
-                ),
-            )
-            .with_retry_after(1));
-        }
-    };
-    let wait = started.elapsed() - pre_processing;
-    let handle = endpoint.handle.clone();
-    let engine_request = EngineRequest { action, input };
-    let exec_started = Instant::now();
-    // A separate task: an engine that panics yields a 500 for this call, never a dead connection.
-    let mut task = tokio::spawn(async move {
-        let reply = handle.serve(engine_request).await;
-        drop(permit);
-        reply
-    });
-    let outcome = match tokio::time::timeout(endpoint.host_deadline(), &mut task).await {
-        Ok(outcome) => outcome,
-        Err(_) => {
-            // Dropping the engine's future stops its work (at its next checkpoint for blocking
-            // work) and frees the slot.
-            task.abort();
-            return Err(ApiError::deadline(format!(
-                "endpoint \"{endpoint_id}\" did not answer within its deadline of {} ms (timeout_ms)",
-                endpoint.timeout.as_millis()
-            )));
-        }
-    };
-    let execution = exec_started.elapsed();
-    let reply = match outcome {
-        Ok(reply) => reply?,
-        Err(join_error) => {
-            tracing::error!(
-                service = service_id,
-                endpoint = endpoint_id,
-                "engine task failed: {join_error}"
-            );
-            return Err(ApiError::internal(
-                "EngineFailure",
-                format!("endpoint \"{endpoint_id}\" failed while serving this call"),
-            ));
-        }
-    };
-
+        .await?;
     let bytes = envelope(
-        &reply,
-        pre_processing,
-        wait,
-        execution,
+        &served.reply,
+        served.pre_processing,
+        served.wait,
+        served.execution,
         service_id,
         endpoint_id,
-        &generation_id,
+        &served.generation_id,
     )?;
     Ok((
         [(
@@ -348,7 +243,7 @@ fn envelope(
 
 /// Removes and parses the `dispatch` member. For `run` and `query`, whose bodies are the
 /// caller's own parameters, only an object made of dispatch fields counts as dispatch.
-fn take_dispatch(
+pub(crate) fn take_dispatch(
     object: &mut Map<String, Value>,
     action: Action,
 ) -> Result<DispatchRequest, ApiError> {

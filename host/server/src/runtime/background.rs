@@ -2,7 +2,7 @@
 //! audit trail's retention. Each holds only a weak reference and ends with the host.
 
 use super::Host;
-use crate::events::CallEvent;
+use plinth_plugin_api::Event;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -37,7 +37,7 @@ async fn sample_stray_calls(host: Weak<Host>) {
             return;
         };
         if let Some(record) = host.stray.take_sample() {
-            host.events.publish(CallEvent { record });
+            host.events.publish(Event::Admin(Arc::new(record)));
         }
     }
 }

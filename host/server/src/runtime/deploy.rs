@@ -100,7 +100,7 @@ impl Host {
         let (service, created_service) = match self.service(&service_id) {
             Some(s) => (s, false),
             None if request.create_service => {
-                (Arc::new(ServiceRuntime::new(service_id.clone(), ServiceState { enabled: true, ..Default::default() })), true)
+                (Arc::new(ServiceRuntime::new(service_id.clone(), ServiceState { enabled: true, created_at: crate::store::now_millis(), ..Default::default() })), true)
             }
             None => return Err(unknown_service(&service_id).with_detail(format!(
                 "create service \"{service_id}\" first (POST /admin/api/services/ {{\"serviceId\": \"{service_id}\"}}) or deploy with createService=true"

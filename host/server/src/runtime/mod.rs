@@ -23,7 +23,6 @@ use crate::auth::KeyTable;
 use crate::config::ServerConfig;
 use crate::dispatch::Routing;
 use crate::engines::EngineRegistry;
-use crate::events::EventBus;
 use crate::generation::{self, AdmissionDefaults, Generation};
 use crate::metrics::Metrics;
 use crate::net::ConnectionStats;
@@ -32,6 +31,7 @@ use crate::store::{GenerationRow, Store};
 use crate::stray_calls::StrayCalls;
 use arc_swap::ArcSwap;
 use plinth_engine_api::{ApiError, ServerResources};
+use plinth_plugin_api::EventBus;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
@@ -50,7 +50,9 @@ pub struct Host {
     /// Request counters and latencies.
     pub metrics: Metrics,
     /// Call events for the audit trail and plugins.
-    pub events: EventBus,
+    pub events: Arc<EventBus>,
+    /// The plugins' tasks and shutdown signal.
+    pub plugins: crate::plugins::PluginRuntime,
     /// Calls to names that do not exist, counted in one bucket.
     pub stray: StrayCalls,
     /// Token buckets of user calls.
@@ -87,6 +89,10 @@ pub struct ServiceState {
     pub loaded: HashMap<String, Arc<Generation>>,
     /// Generations kept in memory even when not routed to (preloaded or freshly imported).
     pub pinned: HashSet<String>,
+    /// Endpoints switched off one by one: their calls answer 503 `EndpointInactive`.
+    pub inactive: HashSet<String>,
+    /// When the service was created, ms since the epoch.
+    pub created_at: i64,
 }
 
 impl ServiceState {

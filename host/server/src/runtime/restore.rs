@@ -7,12 +7,12 @@ use crate::bundle::BundleSource;
 use crate::config::ServerConfig;
 use crate::dispatch::Routing;
 use crate::engines::EngineRegistry;
-use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::runtime::DeployRequest;
 use crate::store::Store;
 use anyhow::Context;
 use plinth_engine_api::ServerResources;
+use plinth_plugin_api::EventBus;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -34,12 +34,15 @@ impl Host {
         // Leftovers of deploys interrupted by a crash.
         let _ = std::fs::remove_dir_all(data_dir.join("staging"));
         let store = Store::open(&data_dir).await?;
+        let sibling_sink = Arc::new(crate::calls::SiblingSink::default());
         let resources = Arc::new(ServerResources {
+            sibling_calls: Some(sibling_sink.clone()),
             data_dir: data_dir.clone(),
             cache_dir: data_dir.join("cache"),
             settings: config.settings.clone(),
         });
-        let events = EventBus::start(store.clone());
+        let events = Arc::new(EventBus::new());
+        let audit_writer = crate::events::start_audit_writer(&events, store.clone());
         let host = Arc::new(Host {
             config,
             store,
@@ -48,11 +51,14 @@ impl Host {
             resources,
             metrics: Metrics::default(),
             events,
+            plugins: Default::default(),
             stray: Default::default(),
             rate_limits: Default::default(),
             connections: Default::default(),
             services: RwLock::new(Default::default()),
         });
+        sibling_sink.attach(&host);
+        host.plugins.add_task("audit", audit_writer);
         host.start_background_tasks();
         let new_admin_key = host.bootstrap_admin_key().await?;
         let restored = host.restore_services().await?;
@@ -67,6 +73,7 @@ impl Host {
 
     async fn restore_services(&self) -> anyhow::Result<usize> {
         let rows = self.store.list_services().await?;
+        let inactive = self.store.list_inactive_endpoints().await?;
         let count = rows.len();
         for row in rows {
             let routing: Option<Routing> = match row
@@ -96,6 +103,12 @@ impl Host {
                 rate_limit,
                 routing: routing.clone(),
                 generations,
+                inactive: inactive
+                    .iter()
+                    .filter(|(service, _)| *service == row.id)
+                    .map(|(_, endpoint)| endpoint.clone())
+                    .collect(),
+                created_at: row.created_at,
                 ..Default::default()
             };
             let service = Arc::new(ServiceRuntime::new(row.id.clone(), state));

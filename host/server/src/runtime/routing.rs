@@ -45,10 +45,44 @@ impl Host {
             id.to_owned(),
             ServiceState {
                 enabled: true,
+                created_at: crate::store::now_millis(),
                 ..Default::default()
             },
         )));
         self.audit_admin(Some(id), None, "create-service", None);
+        Ok(())
+    }
+
+    /// Switches one endpoint of a service off or on again (persisted first, then swapped in).
+    pub async fn set_endpoint_active(
+        &self,
+        id: &str,
+        endpoint: &str,
+        active: bool,
+    ) -> Result<(), ApiError> {
+        let service = self.service_or_404(id)?;
+        let _guard = service.admin_lock.lock().await;
+        self.store
+            .set_endpoint_active(id, endpoint, active, crate::store::now_millis())
+            .await
+            .map_err(super::store_error)?;
+        let mut next = (*service.state()).clone();
+        if active {
+            next.inactive.remove(endpoint);
+        } else {
+            next.inactive.insert(endpoint.to_owned());
+        }
+        service.state.store(Arc::new(next));
+        self.audit_admin(
+            Some(id),
+            None,
+            if active {
+                "activate-endpoint"
+            } else {
+                "deactivate-endpoint"
+            },
+            Some(format!("endpoint={endpoint}")),
+        );
         Ok(())
     }
 

@@ -26,6 +26,8 @@ pub struct AuditRow {
     pub key_id: Option<String>,
     /// Free text: the error type, the admin operation's details.
     pub detail: Option<String>,
+    /// The request's `context` member as JSON text (calls that sent one).
+    pub context: Option<String>,
 }
 
 impl Store {
@@ -35,8 +37,8 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         for r in rows {
             sqlx::query(
-                "INSERT INTO audit (at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO audit (at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail, context)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(r.at)
             .bind(&r.kind)
@@ -48,6 +50,7 @@ impl Store {
             .bind(r.duration_us)
             .bind(&r.key_id)
             .bind(&r.detail)
+            .bind(&r.context)
             .execute(&mut *tx)
             .await?;
         }
@@ -111,7 +114,7 @@ impl Store {
         limit: i64,
     ) -> sqlx::Result<Vec<AuditRow>> {
         let rows = sqlx::query(
-            "SELECT at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail
+            "SELECT at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail, context
              FROM audit WHERE (?1 IS NULL OR service_id = ?1) ORDER BY seq DESC LIMIT ?2",
         )
         .bind(service_id)
@@ -131,6 +134,7 @@ impl Store {
                 duration_us: r.get("duration_us"),
                 key_id: r.get("key_id"),
                 detail: r.get("detail"),
+                context: r.get("context"),
             })
             .collect())
     }
@@ -152,6 +156,7 @@ mod tests {
             duration_us: Some(1),
             key_id: None,
             detail: None,
+            context: None,
         }
     }
 

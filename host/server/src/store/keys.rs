@@ -8,6 +8,8 @@ pub enum KeyScope {
     Admin,
     /// User calls to one service.
     Service(String),
+    /// The monitoring and registry APIs of the plugins (read and report), not the admin API.
+    Monitoring,
 }
 
 /// An API key as stored: only the SHA-256 of the secret is kept.
@@ -38,6 +40,7 @@ impl Store {
     pub async fn insert_key(&self, key: &KeyRow) -> sqlx::Result<()> {
         let (scope, service) = match &key.scope {
             KeyScope::Admin => ("admin", None),
+            KeyScope::Monitoring => ("monitoring", None),
             KeyScope::Service(s) => ("service", Some(s.as_str())),
         };
         sqlx::query(
@@ -75,10 +78,10 @@ impl Store {
                     id: r.get("id"),
                     key_hash: r.get("key_hash"),
                     key_prefix: r.get("key_prefix"),
-                    scope: if scope == "admin" {
-                        KeyScope::Admin
-                    } else {
-                        KeyScope::Service(r.get("service_id"))
+                    scope: match scope.as_str() {
+                        "admin" => KeyScope::Admin,
+                        "monitoring" => KeyScope::Monitoring,
+                        _ => KeyScope::Service(r.get("service_id")),
                     },
                     label: r.get("label"),
                     description: r.get("description"),

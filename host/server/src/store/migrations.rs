@@ -13,6 +13,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit by time",
         include_str!("migrations/0002_audit_by_time.sql"),
     ),
+    (
+        3,
+        "call context and inactive endpoints",
+        include_str!("migrations/0003_context_and_inactive_endpoints.sql"),
+    ),
+    (
+        4,
+        "monitoring keys",
+        include_str!("migrations/0004_monitoring_keys.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 //! embedded in the binary.
 
 mod audit;
+mod endpoints;
 mod generations;
 mod keys;
 mod migrations;

@@ -84,6 +84,7 @@ impl Bundle {
             config,
             siblings,
             server: Arc::new(ServerResources {
+                sibling_calls: None,
                 data_dir: self.dir.path().to_path_buf(),
                 cache_dir: self.cache(),
                 settings: toml::Table::new(),
@@ -104,6 +105,7 @@ pub async fn post(endpoint: &Arc<dyn Endpoint>, body: Value) -> Result<Reply, Ap
     };
     endpoint
         .serve(Request {
+            observe: false,
             action: Action::Run,
             input: Input::Json(map),
         })
@@ -113,6 +115,7 @@ pub async fn post(endpoint: &Arc<dyn Endpoint>, body: Value) -> Result<Reply, Ap
 pub async fn get(endpoint: &Arc<dyn Endpoint>, pairs: &[(&str, &str)]) -> Result<Reply, ApiError> {
     endpoint
         .serve(Request {
+            observe: false,
             action: Action::Run,
             input: Input::Query(
                 pairs

@@ -56,6 +56,7 @@ pub async fn post(
     };
     let reply = endpoint
         .serve(Request {
+            observe: false,
             action,
             input: Input::Json(map),
         })
@@ -75,6 +76,7 @@ pub async fn get(
         .collect();
     let reply = endpoint
         .serve(Request {
+            observe: false,
             action,
             input: Input::Query(pairs),
         })

@@ -21,6 +21,7 @@ pub fn post_blocking(
         panic!("test bodies are objects")
     };
     let reply = endpoint.serve_blocking(Request {
+        observe: false,
         action,
         input: Input::Json(map),
     })?;
@@ -34,6 +35,7 @@ pub async fn post(endpoint: &dyn Endpoint, action: Action, body: Value) -> Resul
     };
     let reply = endpoint
         .serve(Request {
+            observe: false,
             action,
             input: Input::Json(map),
         })

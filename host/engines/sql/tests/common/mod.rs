@@ -38,6 +38,7 @@ pub fn context(root: &Path, endpoint_toml: &str, server_toml: &str) -> LoadConte
         config: toml::from_str(endpoint_toml).expect("valid endpoint TOML"),
         siblings: HashMap::new(),
         server: Arc::new(ServerResources {
+            sibling_calls: None,
             settings: toml::from_str(server_toml).expect("valid server TOML"),
             ..Default::default()
         }),
@@ -63,6 +64,7 @@ pub async fn get(endpoint: &Arc<dyn Endpoint>, pairs: &[(&str, &str)]) -> Result
         .collect();
     let reply = endpoint
         .serve(Request {
+            observe: false,
             action: Action::Query,
             input: Input::Query(pairs),
         })
@@ -77,6 +79,7 @@ pub async fn post(endpoint: &Arc<dyn Endpoint>, body: Value) -> Result<Value, Ap
     };
     let reply = endpoint
         .serve(Request {
+            observe: false,
             action: Action::Query,
             input: Input::Json(map),
         })

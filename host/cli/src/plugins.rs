@@ -1,0 +1,12 @@
+//! The built-in plugins, in start order (a dialect after the store it reads). Each can be
+//! switched off with `[plugins.<id>] enabled = false`.
+
+use plinth_plugin_api::Plugin;
+
+/// The monitoring store, then the DataRobot Deployments API over it.
+pub fn builtin() -> Vec<Box<dyn Plugin>> {
+    vec![
+        Box::new(plinth_monitoring::MonitoringPlugin),
+        Box::new(plinth_datarobot::DataRobotPlugin),
+    ]
+}
