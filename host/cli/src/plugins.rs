@@ -3,10 +3,12 @@
 
 use plinth_plugin_api::Plugin;
 
-/// The monitoring store, then the DataRobot Deployments API over it.
+/// The monitoring store, then the dialects over it: the DataRobot Deployments API and the
+/// Aporia registry with its monitors.
 pub fn builtin() -> Vec<Box<dyn Plugin>> {
     vec![
         Box::new(plinth_monitoring::MonitoringPlugin),
         Box::new(plinth_datarobot::DataRobotPlugin),
+        Box::new(plinth_aporia::AporiaPlugin),
     ]
 }

@@ -15,6 +15,7 @@ pub mod actuals;
 pub mod baseline;
 mod flush;
 pub mod ingest;
+pub mod logged;
 pub mod read;
 pub mod results;
 pub mod rollup;
@@ -53,6 +54,8 @@ pub struct Monitoring {
     writer: String,
     baselines: Mutex<HashMap<SeriesKey, Option<Arc<Baseline>>>>,
     settings: Mutex<HashMap<(String, String), SeriesSettings>>,
+    /// Asks the ingest loop to write what it holds ([`Monitoring::sync`]); `None` without one.
+    syncs: Option<tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<()>>>,
     /// Raw predictions older than this are deleted.
     pub prediction_retention: Duration,
 }
@@ -93,6 +96,7 @@ impl Plugin for MonitoringPlugin {
             .and_then(Value::as_str)
             .unwrap_or("local")
             .to_owned();
+        let (sync_tx, sync_rx) = tokio::sync::mpsc::channel(64);
         let monitoring = Arc::new(Monitoring {
             db: ctx.db.clone(),
             host: ctx.host.clone(),
@@ -101,6 +105,7 @@ impl Plugin for MonitoringPlugin {
             writer,
             baselines: Mutex::default(),
             settings: Mutex::default(),
+            syncs: Some(sync_tx),
             prediction_retention: Duration::from_secs(retention_days * 86_400),
         });
         ctx.shared.insert(monitoring.clone());
@@ -108,7 +113,12 @@ impl Plugin for MonitoringPlugin {
             capacity,
             rows: true,
         });
-        let ingest = tokio::spawn(ingest::run(monitoring.clone(), events, flush_every));
+        let ingest = tokio::spawn(ingest::run(
+            monitoring.clone(),
+            events,
+            sync_rx,
+            flush_every,
+        ));
         let retention = tokio::spawn(actuals::enforce_retention(
             Arc::downgrade(&monitoring),
             ctx.shutdown.clone(),
@@ -137,6 +147,7 @@ impl Monitoring {
             writer: "local".into(),
             baselines: Mutex::default(),
             settings: Mutex::default(),
+            syncs: None,
             prediction_retention: Duration::from_secs(90 * 86_400),
         }))
     }
@@ -154,6 +165,45 @@ impl Monitoring {
     /// The database (for the dialects' own tables).
     pub fn db(&self) -> &PluginDb {
         &self.db
+    }
+
+    /// Writes every call event received so far (those still queued for the plugin included)
+    /// before returning, so that a read right after sees them: what a "run the monitors now"
+    /// needs. Returns at once without an ingest loop (a store opened with [`Monitoring::open`]).
+    pub async fn sync(&self) {
+        let Some(syncs) = &self.syncs else {
+            return;
+        };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if syncs.send(done).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Sets the baseline of a series (replacing a stored one): for series without a bundle's
+    /// reference sample, e.g. a training set logged through a dialect. Traffic ingested after
+    /// this is binned on it.
+    pub async fn set_baseline(
+        &self,
+        series: &SeriesKey,
+        baseline: Baseline,
+    ) -> Result<Arc<Baseline>, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO mon_baselines (service_id, endpoint_id, generation, body, created_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (service_id, endpoint_id, generation) DO UPDATE SET body = excluded.body, created_at = excluded.created_at",
+        )
+        .bind(&series.service)
+        .bind(&series.endpoint)
+        .bind(&series.generation)
+        .bind(baseline.to_json().to_string())
+        .bind(self.clock.now_ms())
+        .execute(self.db.pool())
+        .await?;
+        let baseline = Arc::new(baseline);
+        self.lock_baselines()
+            .insert(series.clone(), Some(baseline.clone()));
+        Ok(baseline)
     }
 
     /// The baseline of a series: stored, else built now from the model's reference sample

@@ -378,8 +378,9 @@ impl Monitoring {
         Ok(out)
     }
 
-    /// Current histograms of one series in a range: per feature (`""` = target).
-    async fn histograms(
+    /// Current bin counts of one series in a range: per feature (`""` = the target), per bin
+    /// of its baseline (`-1` = missing).
+    pub async fn histograms(
         &self,
         series: &SeriesKey,
         range: TimeRange,

@@ -1,0 +1,28 @@
+//! The Aporia `/v1beta` API over Plinth (see `docs/APORIA.md`): a model registry in which
+//! every deployed prediction endpoint is registered, the GraphQL calls of the `aporia` SDK
+//! (logged predictions and actuals feed the monitoring store, so a model served elsewhere is
+//! monitored like Plinth's own), monitors evaluated on their cron schedules, alerts, and
+//! signed webhooks with retries.
+//!
+//! - [`validate`], [`error`], [`monitors::config`]: the wire layer (no I/O).
+//! - [`registry`], [`mirror`]: models, versions, tags, environments; deploys → registry.
+//! - [`graphql`], [`logging`]: the SDK's GraphQL endpoints.
+//! - [`monitors`], [`alerts`], [`webhooks`]: evaluation, scheduling, alerts, deliveries.
+//! - `routes/`: the REST handlers.
+
+pub mod alerts;
+pub mod app;
+pub mod error;
+pub mod graphql;
+pub mod logging;
+pub mod mirror;
+pub mod monitors;
+pub mod plugin;
+pub mod registry;
+mod routes;
+pub mod schema;
+pub mod series;
+pub mod validate;
+pub mod webhooks;
+
+pub use plugin::AporiaPlugin;

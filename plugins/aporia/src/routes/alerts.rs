@@ -1,0 +1,49 @@
+//! The alerts monitors raised, newest first, with their webhook deliveries.
+
+use crate::app::{Answer, Ap, authenticate, ok};
+use crate::error::ApError;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// `GET /v1beta/alerts?model_id=&monitor_id=&limit=` (limit 100 by default, at most 1000).
+pub async fn list(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let limit = match q.get("limit") {
+        None => 100,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                ApError::bad_request(format!(
+                    "'limit' must be a whole number from 1 to 1000, not '{l}'"
+                ))
+            })?,
+    };
+    let alerts = crate::alerts::list(
+        &ap,
+        q.get("model_id").map(String::as_str),
+        q.get("monitor_id").map(String::as_str),
+        None,
+        limit,
+    )
+    .await?;
+    ok(json!({"alerts": alerts}))
+}
+
+/// `GET /v1beta/alerts/{id}`.
+pub async fn show(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    authenticate(&ap, &headers)?;
+    let mut alerts = crate::alerts::list(&ap, None, None, Some(&id), 1).await?;
+    match alerts.pop() {
+        Some(a) => ok(a),
+        None => Err(ApError::not_found(format!("alert '{id}'"))),
+    }
+}

@@ -1,0 +1,133 @@
+//! Monitors: create (validated: type, cron expression, configuration, model), read, switch
+//! on or off, delete.
+
+use crate::app::{Answer, Ap, authenticate, created, object_body, ok, opt_str, req_str};
+use crate::error::ApError;
+use crate::monitors::config::{parse, parse_cron};
+use crate::monitors::{Monitor, Monitors};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn opt_bool(body: &serde_json::Map<String, Value>, key: &str) -> Result<Option<bool>, ApError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApError::bad_request(format!(
+            "'{key}' must be true or false"
+        ))),
+    }
+}
+
+async fn check(ap: &Ap, m: &Monitor) -> Result<(), ApError> {
+    parse_cron(&m.scheduling).map_err(ApError::bad_request)?;
+    let spec = parse(&m.monitor_type, &m.configuration).map_err(ApError::bad_request)?;
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&spec.model_id).await?;
+    if let Some(v) = &spec.version {
+        registry.existing_version(&spec.model_id, v).await?;
+    }
+    Ok(())
+}
+
+/// `POST /v1beta/monitors`: 201 `{"id"}`.
+pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, body: bytes::Bytes) -> Answer {
+    authenticate(&ap, &headers)?;
+    let body = object_body(&body)?;
+    let configuration = body
+        .get("configuration")
+        .filter(|c| c.is_object())
+        .cloned()
+        .ok_or_else(|| ApError::bad_request("'configuration' is required: an object"))?;
+    let monitor_type = req_str(&body, "type")?.to_owned();
+    let model_id = parse(&monitor_type, &configuration)
+        .map_err(ApError::bad_request)?
+        .model_id;
+    let m = Monitor {
+        id: crate::app::new_uuid(),
+        name: req_str(&body, "name")?.to_owned(),
+        monitor_type,
+        scheduling: req_str(&body, "scheduling")?.to_owned(),
+        configuration,
+        is_active: opt_bool(&body, "is_active")?.unwrap_or(true),
+        custom_alert_description: opt_str(&body, "custom_alert_description")?.map(str::to_owned),
+        model_id,
+        created_at: ap.now_ms(),
+        last_tick_ms: 0,
+        last_run: None,
+    };
+    check(&ap, &m).await?;
+    Monitors(&ap.db).put(&m).await?;
+    ap.monitors_changed.notify_one();
+    created(json!({"id": m.id}))
+}
+
+/// `GET /v1beta/monitors`: `{"monitors": [...]}`.
+pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
+    authenticate(&ap, &headers)?;
+    let all = Monitors(&ap.db).all(false).await?;
+    ok(json!({"monitors": all.iter().map(Monitor::to_json).collect::<Vec<_>>()}))
+}
+
+async fn existing(ap: &Ap, id: &str) -> Result<Monitor, ApError> {
+    Monitors(&ap.db)
+        .get(id)
+        .await?
+        .ok_or_else(|| ApError::not_found(format!("monitor '{id}'")))
+}
+
+/// `GET /v1beta/monitors/{id}`.
+pub async fn show(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    authenticate(&ap, &headers)?;
+    ok(existing(&ap, &id).await?.to_json())
+}
+
+/// `PATCH /v1beta/monitors/{id}`: `is_active`, `name`, `scheduling`, `configuration`,
+/// `custom_alert_description`.
+pub async fn update(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let body = object_body(&body)?;
+    let mut m = existing(&ap, &id).await?;
+    if let Some(active) = opt_bool(&body, "is_active")? {
+        m.is_active = active;
+    }
+    if let Some(name) = opt_str(&body, "name")? {
+        m.name = name.to_owned();
+    }
+    if let Some(s) = opt_str(&body, "scheduling")? {
+        m.scheduling = s.to_owned();
+    }
+    if let Some(c) = body.get("configuration").filter(|c| !c.is_null()) {
+        m.configuration = c.clone();
+        m.model_id = parse(&m.monitor_type, c)
+            .map_err(ApError::bad_request)?
+            .model_id;
+    }
+    if body.contains_key("custom_alert_description") {
+        m.custom_alert_description = opt_str(&body, "custom_alert_description")?.map(str::to_owned);
+    }
+    check(&ap, &m).await?;
+    Monitors(&ap.db).put(&m).await?;
+    ap.monitors_changed.notify_one();
+    ok(m.to_json())
+}
+
+/// `DELETE /v1beta/monitors/{id}` (its alerts stay).
+pub async fn remove(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    if !Monitors(&ap.db).delete(&id).await? {
+        return Err(ApError::not_found(format!("monitor '{id}'")));
+    }
+    ap.monitors_changed.notify_one();
+    ok(json!({}))
+}

@@ -1,0 +1,319 @@
+//! Model versions: schema, type, feature importance and positions, and what the SDK attaches.
+
+use crate::app::{Answer, Ap, authenticate, created, object_body, ok, opt_object, req_str};
+use crate::error::ApError;
+use crate::registry::{Version, VersionMap};
+use crate::validate;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// `GET /v1beta/models/{id}/versions`: the seed's list of VersionDetails.
+pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    authenticate(&ap, &headers)?;
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&id).await?;
+    let versions = registry.versions(&id).await?;
+    ok(Value::Array(
+        versions.iter().map(Version::to_details).collect(),
+    ))
+}
+
+/// `GET /v1beta/models/{id}/versions/{version}` (name or id).
+pub async fn show(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path((id, version)): Path<(String, String)>,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&id).await?;
+    ok(registry.existing_version(&id, &version).await?.to_json())
+}
+
+/// Checks one section of a version schema (`features`, `predictions`, ...): field → type.
+fn check_fields(section: &str, fields: &Map<String, Value>) -> Result<(), ApError> {
+    for (name, kind) in fields {
+        let kind_name = match kind {
+            Value::String(s) => s.as_str(),
+            Value::Object(o) => o.get("type").and_then(Value::as_str).unwrap_or(""),
+            _ => "",
+        };
+        validate::one_of(
+            &format!("version_schema.{section}.{name}"),
+            kind_name,
+            validate::FIELD_TYPES,
+        )
+        .map_err(ApError::bad_request)?;
+    }
+    Ok(())
+}
+
+/// A validated version schema.
+fn schema_of(body: &Map<String, Value>) -> Result<Value, ApError> {
+    let schema = opt_object(body, "version_schema")?.ok_or_else(|| {
+        ApError::bad_request(
+            "'version_schema' is required: {\"features\": {...}, \"predictions\": {...}}",
+        )
+    })?;
+    for required in ["features", "predictions"] {
+        let section = opt_object(schema, required)?.ok_or_else(|| {
+            ApError::bad_request(format!(
+                "'version_schema.{required}' is required: an object of field names to types"
+            ))
+        })?;
+        check_fields(required, section)?;
+    }
+    for optional in ["raw_inputs", "metrics"] {
+        if let Some(section) = opt_object(schema, optional)? {
+            check_fields(optional, section)?;
+        }
+    }
+    let features: Vec<&String> = schema
+        .get("features")
+        .and_then(Value::as_object)
+        .map(|f| f.keys().collect())
+        .unwrap_or_default();
+    if let Some(positions) = opt_object(schema, "feature_positions")? {
+        check_positions(&features, positions)?;
+    }
+    Ok(Value::Object(schema.clone()))
+}
+
+fn check_positions(features: &[&String], positions: &Map<String, Value>) -> Result<(), ApError> {
+    for (name, position) in positions {
+        if !features.contains(&name) {
+            return Err(ApError::bad_request(format!(
+                "feature_positions names '{name}', which is not a feature of the schema"
+            )));
+        }
+        if position.as_u64().is_none() {
+            return Err(ApError::bad_request(format!(
+                "the position of '{name}' must be a whole number"
+            )));
+        }
+    }
+    if let Some(missing) = features
+        .iter()
+        .find(|f| !positions.contains_key(f.as_str()))
+    {
+        return Err(ApError::bad_request(format!(
+            "feature_positions must name every feature of the schema: '{missing}' is missing"
+        )));
+    }
+    Ok(())
+}
+
+fn check_importance(features: &[String], importance: &Map<String, Value>) -> Result<(), ApError> {
+    for (name, value) in importance {
+        if !features.contains(name) {
+            return Err(ApError::bad_request(format!(
+                "feature_importance names '{name}', which is not a feature of the schema"
+            )));
+        }
+        if !value.is_number() {
+            return Err(ApError::bad_request(format!(
+                "the importance of '{name}' must be a number"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /v1beta/models/{id}/versions`: 201 `{"id"}`; the same body again answers the same id.
+pub async fn create(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let body = object_body(&body)?;
+    let name = req_str(&body, "name")?;
+    let model_type = req_str(&body, "model_type")?;
+    validate::one_of("model_type", model_type, validate::MODEL_TYPES)
+        .map_err(ApError::bad_request)?;
+    let schema = schema_of(&body)?;
+    let features: Vec<String> = schema
+        .get("features")
+        .and_then(Value::as_object)
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default();
+    let importance = opt_object(&body, "feature_importance")?;
+    if let Some(importance) = importance {
+        check_importance(&features, importance)?;
+    }
+    let registry = ap.current_registry().await?;
+    let model = registry.existing_model(&id).await?;
+    if model.source == "plinth" {
+        return Err(ApError::conflict(format!(
+            "model '{id}' is a deployed endpoint: its versions are its generations (deploy a bundle to add one)"
+        )));
+    }
+    let request = Value::Object(body.clone()).to_string();
+    let v = Version {
+        id: crate::app::new_uuid(),
+        model_id: id.clone(),
+        name: name.to_owned(),
+        model_type: model_type.to_owned(),
+        feature_positions: schema.get("feature_positions").cloned(),
+        schema,
+        feature_importance: importance.map(|m| Value::Object(m.clone())),
+        request: Some(request.clone()),
+        created_at: ap.now_ms(),
+    };
+    if registry.insert_version(&v).await? {
+        return created(json!({"id": v.id}));
+    }
+    let existing = registry.existing_version(&id, name).await?;
+    if existing.request.as_deref() == Some(request.as_str()) {
+        // A retried POST (the client retries after a timeout): the same version.
+        return ok(json!({"id": existing.id}));
+    }
+    Err(ApError::conflict(format!(
+        "model '{id}' already has a version named '{name}' with another definition"
+    )))
+}
+
+/// `POST .../versions/{version}/feature_importance`: replaces the map.
+pub async fn feature_importance(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path((id, version)): Path<(String, String)>,
+    body: bytes::Bytes,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let body = object_body(&body)?;
+    let map = opt_object(&body, "feature_importance")?.ok_or_else(|| {
+        ApError::bad_request("'feature_importance' is required: feature → importance")
+    })?;
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&id).await?;
+    let v = registry.existing_version(&id, &version).await?;
+    check_importance(&v.feature_names(), map)?;
+    registry
+        .set_version_map(&v.id, VersionMap::Importance, map)
+        .await?;
+    ok(json!({"id": v.id, "feature_importance": map}))
+}
+
+/// `POST .../versions/{version}/feature_positions`: keys must be exactly the schema's features.
+pub async fn feature_positions(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path((id, version)): Path<(String, String)>,
+    body: bytes::Bytes,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let body = object_body(&body)?;
+    let map = opt_object(&body, "feature_positions")?.ok_or_else(|| {
+        ApError::bad_request("'feature_positions' is required: feature → position")
+    })?;
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&id).await?;
+    let v = registry.existing_version(&id, &version).await?;
+    let names = v.feature_names();
+    let features: Vec<&String> = names.iter().collect();
+    check_positions(&features, map)?;
+    registry
+        .set_version_map(&v.id, VersionMap::Positions, map)
+        .await?;
+    ok(json!({"id": v.id, "feature_positions": map}))
+}
+
+/// The SDK's other version routes, stored as sent: `model_artifact`, `index_to_word_mapping`,
+/// `datasets` (one per dataset name), `datasets_sync` (`?enabled=`), `training_sample`.
+pub async fn attach(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path((id, version, kind)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    body: bytes::Bytes,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let mut body = object_body(&body)?;
+    let kind = match kind.as_str() {
+        "model_artifact" => {
+            let data = req_str(&body, "artifact_base64")?;
+            use base64_check::valid;
+            if !valid(data) {
+                return Err(ApError::bad_request("'artifact_base64' is not base64"));
+            }
+            crate::validate::one_of(
+                "artifact_type",
+                req_str(&body, "artifact_type")?,
+                &["onnx", "h5"],
+            )
+            .map_err(ApError::bad_request)?;
+            kind
+        }
+        "index_to_word_mapping" => {
+            opt_object(&body, "index_to_word_mapping")?
+                .ok_or_else(|| ApError::bad_request("'index_to_word_mapping' is required"))?;
+            kind
+        }
+        "datasets" => format!("datasets:{}", req_str(&body, "name")?),
+        "datasets_sync" => {
+            let enabled = query
+                .get("enabled")
+                .map(|v| v.eq_ignore_ascii_case("true"))
+                .ok_or_else(|| {
+                    ApError::bad_request("'enabled' (query) is required: True or False")
+                })?;
+            body.insert("enabled".into(), Value::Bool(enabled));
+            kind
+        }
+        "training_sample" => kind,
+        _ => return Err(ApError::not_found(format!("version route '{kind}'"))),
+    };
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&id).await?;
+    let v = registry.existing_version(&id, &version).await?;
+    registry
+        .put_version_data(&v.id, &kind, &Value::Object(body), ap.now_ms())
+        .await?;
+    ok(json!({"id": v.id}))
+}
+
+/// `GET .../versions/{version}/sync_status/{dataset}`.
+pub async fn sync_status(
+    State(ap): State<Arc<Ap>>,
+    headers: HeaderMap,
+    Path((id, version, dataset)): Path<(String, String, String)>,
+) -> Answer {
+    authenticate(&ap, &headers)?;
+    let registry = ap.current_registry().await?;
+    registry.existing_model(&id).await?;
+    let v = registry.existing_version(&id, &version).await?;
+    let connected = registry
+        .version_data(&v.id, &format!("datasets:{dataset}"))
+        .await?;
+    let enabled = registry
+        .version_data(&v.id, "datasets_sync")
+        .await?
+        .and_then(|(b, _)| b.get("enabled").and_then(Value::as_bool))
+        .unwrap_or(true);
+    match connected {
+        None => Err(ApError::not_found(format!(
+            "dataset '{dataset}' of version '{version}'"
+        ))),
+        Some((_, at)) => ok(json!({
+            "dataset": dataset, "connected": true, "sync_enabled": enabled,
+            // Plinth does not pull from external data sources: it records the connection.
+            "status": "connected_not_synced", "updated_at": crate::app::iso(at),
+        })),
+    }
+}
+
+mod base64_check {
+    /// Whether `s` is standard base64 (padding optional).
+    pub fn valid(s: &str) -> bool {
+        let t = s.trim_end_matches('=');
+        s.len() - t.len() <= 2
+            && t.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'\n' || b == b'\r'
+            })
+    }
+}
