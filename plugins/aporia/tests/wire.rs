@@ -19,7 +19,11 @@ fn tag_keys_follow_the_seed() {
     assert!(bad.contains("'.'"), "{bad}");
     assert!(tag_key("ünï").is_ok(), "letters are not only ASCII");
     assert!(tag_value("k", &"x".repeat(100)).is_ok());
-    assert!(tag_value("k", &"x".repeat(101)).unwrap_err().contains("100"));
+    assert!(
+        tag_value("k", &"x".repeat(101))
+            .unwrap_err()
+            .contains("100")
+    );
     assert!(tag_value("k", "my-tag-value!").is_ok());
     assert!(tag_value("k", "two\nlines").is_err());
 }
@@ -30,10 +34,19 @@ fn ids_owners_and_slugs() {
     assert_eq!(slug("  Fraud  v2 (EU) "), "fraud-v2-eu");
     assert_eq!(slug("???"), "model");
     assert!(model_id("my-model.v2_x").is_ok());
-    assert!(model_id("svc~ep").is_err(), "~ is kept for deployed endpoints");
+    assert!(
+        model_id("svc~ep").is_err(),
+        "~ is kept for deployed endpoints"
+    );
     assert!(model_id("a/b").is_err());
     assert!(email("owner@example.com").is_ok());
-    for bad in ["owner", "a@b", "@example.com", "a b@example.com", "a@@example.com"] {
+    for bad in [
+        "owner",
+        "a@b",
+        "@example.com",
+        "a b@example.com",
+        "a@@example.com",
+    ] {
         assert!(email(bad).is_err(), "{bad}");
     }
 }
@@ -70,24 +83,72 @@ fn bad_configurations_name_their_member() {
     assert_eq!(spec.focal_hours, 24);
     assert_eq!(spec.range.max, Some(0.1));
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("nonsense", configuration(ok.clone()), "'type' must be one of"),
+        (
+            "nonsense",
+            configuration(ok.clone()),
+            "'type' must be one of",
+        ),
         ("custom_metric", configuration(ok.clone()), "not supported"),
-        ("data_drift", json!({"configuration": ok.clone()}), "identification"),
-        ("data_drift", configuration(json!({"focal": {"timePeriod": "30m"}, "logicEvaluations": [{"name": "RANGE", "max": 1}]})), "focal.timePeriod"),
-        ("data_drift", configuration(json!({"metric": {"type": "wasserstein"}, "logicEvaluations": [{"name": "RANGE", "max": 1}]})), "js_divergence"),
+        (
+            "data_drift",
+            json!({"configuration": ok.clone()}),
+            "identification",
+        ),
+        (
+            "data_drift",
+            configuration(
+                json!({"focal": {"timePeriod": "30m"}, "logicEvaluations": [{"name": "RANGE", "max": 1}]}),
+            ),
+            "focal.timePeriod",
+        ),
+        (
+            "data_drift",
+            configuration(
+                json!({"metric": {"type": "wasserstein"}, "logicEvaluations": [{"name": "RANGE", "max": 1}]}),
+            ),
+            "js_divergence",
+        ),
         ("data_drift", configuration(json!({})), "logicEvaluations"),
-        ("data_drift", configuration(json!({"logicEvaluations": [{"name": "RANGE"}]})), "min, max or both"),
-        ("data_drift", configuration(json!({"logicEvaluations": [{"name": "BETWEEN"}]})), "RANGE or THRESHOLD"),
-        ("performance_degradation", configuration(json!({"logicEvaluations": [{"name": "RANGE", "max": 1}]})), "accuracy metric"),
-        ("metric_change", configuration(json!({"metric": {"type": "p99"}, "logicEvaluations": [{"name": "RANGE", "max": 1}]})), "count, mean_prediction or missing_ratio"),
-        ("model_activity", configuration(json!({"logicEvaluations": [{"name": "RANGE", "min": 1}], "actions": [{"notification": [{"type": "WEBHOOK", "url": "ftp://x"}]}]})), "http:// or https://"),
+        (
+            "data_drift",
+            configuration(json!({"logicEvaluations": [{"name": "RANGE"}]})),
+            "min, max or both",
+        ),
+        (
+            "data_drift",
+            configuration(json!({"logicEvaluations": [{"name": "BETWEEN"}]})),
+            "RANGE or THRESHOLD",
+        ),
+        (
+            "performance_degradation",
+            configuration(json!({"logicEvaluations": [{"name": "RANGE", "max": 1}]})),
+            "accuracy metric",
+        ),
+        (
+            "metric_change",
+            configuration(
+                json!({"metric": {"type": "p99"}, "logicEvaluations": [{"name": "RANGE", "max": 1}]}),
+            ),
+            "count, mean_prediction or missing_ratio",
+        ),
+        (
+            "model_activity",
+            configuration(
+                json!({"logicEvaluations": [{"name": "RANGE", "min": 1}], "actions": [{"notification": [{"type": "WEBHOOK", "url": "ftp://x"}]}]}),
+            ),
+            "http:// or https://",
+        ),
     ];
     for (kind, c, expected) in cases {
         let e = parse(kind, &c).unwrap_err();
         assert!(e.contains(expected), "{kind}: {e} (expected '{expected}')");
     }
     // Staleness takes its limit from the focal period.
-    let stale = parse("model_staleness", &configuration(json!({"focal": {"timePeriod": "2w"}}))).unwrap();
+    let stale = parse(
+        "model_staleness",
+        &configuration(json!({"focal": {"timePeriod": "2w"}})),
+    )
+    .unwrap();
     assert_eq!(stale.range.max, Some(336.0));
 }
 
@@ -95,7 +156,13 @@ fn bad_configurations_name_their_member() {
 fn cron_expressions_have_five_fields() {
     assert!(parse_cron("*/5 * * * *").is_ok());
     assert!(parse_cron("0 9 * * MON-FRI").is_ok());
-    for bad in ["*/5 * *", "0 */5 * * * *", "61 * * * *", "* 25 * * *", "every minute"] {
+    for bad in [
+        "*/5 * *",
+        "0 */5 * * * *",
+        "61 * * * *",
+        "* 25 * * *",
+        "every minute",
+    ] {
         let e = parse_cron(bad).unwrap_err();
         assert!(e.contains(bad), "{bad}: {e}");
     }
@@ -109,7 +176,9 @@ fn graphql_root_fields() {
     let log = "\n        mutation LogPredict(\n            $modelId: String!,\n            $predictions: [Prediction]!\n        ) {\n            logPredictions(\n                modelId: $modelId,\n            ) {\n                warnings\n            }\n        }\n    ";
     assert_eq!(root_field(log), Some("logPredictions"));
     assert_eq!(
-        root_field("query($modelID: String!) { model_versions(where: { model_id: { _eq: $modelID } }) { id } }"),
+        root_field(
+            "query($modelID: String!) { model_versions(where: { model_id: { _eq: $modelID } }) { id } }"
+        ),
         Some("model_versions")
     );
     assert_eq!(root_field("{ }"), None);
@@ -127,7 +196,10 @@ fn webhook_signatures_are_hmac_sha256_of_timestamp_and_body() {
         mac.update(b"what do ya want for nothing?");
         hex::encode(mac.finalize().into_bytes())
     };
-    assert_eq!(rfc, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    assert_eq!(
+        rfc,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
     assert_eq!(signature("Jefe", 12, "{}"), {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"Jefe").unwrap();
@@ -141,7 +213,10 @@ fn focal_windows_end_with_the_current_hour() {
     let hour = 3_600_000;
     let now = 1_767_225_600_000 + 25 * 60_000; // 00:25
     let w = window(now, 1, 0);
-    assert_eq!((w.start_ms, w.end_ms), (1_767_225_600_000, 1_767_225_600_000 + hour));
+    assert_eq!(
+        (w.start_ms, w.end_ms),
+        (1_767_225_600_000, 1_767_225_600_000 + hour)
+    );
     let w = window(now, 24, 2);
     assert_eq!(w.end_ms, 1_767_225_600_000 - hour);
     assert_eq!(w.end_ms - w.start_ms, 24 * hour);
