@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a claimed delivery is held before another attempt may take it.
-const LEASE_MS: i64 = 60_000;
+const LEASE_MS: i64 = 30_000;
 /// The timeout of one attempt.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
