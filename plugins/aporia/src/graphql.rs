@@ -189,7 +189,7 @@ async fn version_schema(ap: &Ap, vars: &Map<String, Value>) -> Gql {
 }
 
 async fn log_dataset(ap: &Ap, field: &str, vars: &Map<String, Value>) -> Gql {
-    let (_, v) = model_and_version(ap, vars).await?;
+    let (m, v) = model_and_version(ap, vars).await?;
     let kind = if field == "logTrainingSet" {
         "training_set"
     } else {
@@ -201,7 +201,27 @@ async fn log_dataset(ap: &Ap, field: &str, vars: &Map<String, Value>) -> Gql {
     ap.registry()
         .put_version_data(&v.id, kind, &Value::Object(stored), ap.now_ms())
         .await?;
-    Ok(json!({"warnings": []}))
+    let mut warnings = Vec::new();
+    if kind == "training_set" {
+        if m.source == "plinth" {
+            warnings.push(format!(
+                "'{}' is a deployed endpoint: its drift baseline is its bundle's reference sample; the training set is stored, not used",
+                m.id
+            ));
+        } else {
+            match crate::training::baseline_of(&v, vars) {
+                Some(baseline) => {
+                    ap.monitoring
+                        .set_baseline(&series_of(&m, &v), baseline)
+                        .await?;
+                }
+                None => warnings.push(
+                    "no feature of the version's schema has a histogram in this training set: no baseline set".to_owned(),
+                ),
+            }
+        }
+    }
+    Ok(json!({"warnings": warnings}))
 }
 
 async fn model_versions(ap: &Ap, vars: &Map<String, Value>) -> Gql {

@@ -6,7 +6,8 @@
 //!
 //! - [`validate`], [`error`], [`monitors::config`]: the wire layer (no I/O).
 //! - [`registry`], [`mirror`]: models, versions, tags, environments; deploys → registry.
-//! - [`graphql`], [`logging`]: the SDK's GraphQL endpoints.
+//! - [`graphql`], [`logging`], [`training`]: the SDK's GraphQL endpoints (logged predictions,
+//!   actuals, training sets as baselines).
 //! - [`monitors`], [`alerts`], [`webhooks`]: evaluation, scheduling, alerts, deliveries.
 //! - `routes/`: the REST handlers.
 
@@ -22,6 +23,7 @@ pub mod registry;
 mod routes;
 pub mod schema;
 pub mod series;
+pub mod training;
 pub mod validate;
 pub mod webhooks;
 

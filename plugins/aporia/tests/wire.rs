@@ -221,3 +221,61 @@ fn focal_windows_end_with_the_current_hour() {
     assert_eq!(w.end_ms, 1_767_225_600_000 - hour);
     assert_eq!(w.end_ms - w.start_ms, 24 * hour);
 }
+
+#[test]
+fn a_logged_training_set_becomes_a_baseline_on_the_stores_bins() {
+    use plinth_aporia::registry::Version;
+    use plinth_monitoring::baseline::Bins;
+    let v = Version {
+        id: "v".into(),
+        model_id: "m".into(),
+        name: "v1".into(),
+        model_type: "regression".into(),
+        schema: json!({"features": {"x": "numeric", "c": "string", "gone": "numeric"}, "predictions": {"y": "numeric"}}),
+        feature_importance: Some(json!({"x": 2.0})),
+        feature_positions: None,
+        request: None,
+        created_at: 0,
+    };
+    // What numpy's 50-bin histogram of 0..=99 gives: two values a bin, edges 0, 1.98, ..., 99.
+    let edges: Vec<f64> = (0..=50).map(|i| i as f64 * 99.0 / 50.0).collect();
+    let vars = json!({
+        "features": [
+            {"fieldName": "x", "bins": edges, "counts": vec![2; 50], "min": 0.0, "max": 99.0, "numMissingValues": 3},
+            {"fieldName": "c", "bins": ["a", "b", true], "counts": [5, 1, 2], "numMissingValues": 0}
+        ],
+        "predictions": [{"fieldName": "y", "bins": edges, "counts": vec![1; 50], "min": 0.0, "max": 99.0, "average": 49.5}]
+    });
+    let b = plinth_aporia::training::baseline_of(&v, vars.as_object().unwrap()).unwrap();
+    assert_eq!(
+        b.features.len(),
+        2,
+        "a feature without a summary has no baseline"
+    );
+    let x = b.feature("x").unwrap();
+    assert_eq!(
+        x.histogram.counts,
+        vec![0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0]
+    );
+    assert_eq!(x.histogram.missing, 3);
+    assert_eq!(x.importance, Some(2.0));
+    match &x.bins {
+        Bins::Numeric(n) => {
+            assert_eq!(n.bin_of(0.0), Some(1));
+            assert_eq!(n.bin_of(99.0), Some(10));
+            assert_eq!(n.bin_of(-1.0), Some(0));
+        }
+        other => panic!("{other:?}"),
+    }
+    let c = b.feature("c").unwrap();
+    assert_eq!(c.bins.bin_of(&json!("a")), Some(0));
+    assert_eq!(
+        c.bins.bin_of(&json!(true)),
+        Some(2),
+        "booleans are categories"
+    );
+    assert_eq!(c.histogram.counts, vec![5, 1, 2, 0]);
+    let target = b.target.unwrap();
+    assert_eq!(target.rows, 50);
+    assert_eq!(target.mean_value, Some(49.5));
+}
