@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# What the Aporia monitor scheduler costs on the predict path (issue 11).
+#
+#   bench/aporia.sh [PLINTH_BIN]
+#
+# One binary, two set-ups side by side in one run, rounds interleaved (A B A B ...), the server
+# pinned to CPU 1 and wrk to CPU 0, predict of the cancer model (30 features) at 16
+# connections: A with no monitor, B with MONITORS (default 1,000) active monitors scheduled
+# every minute (`* * * * *`) on the cancer model: a third each model_activity, data_drift
+# (every feature) and missing_values, each reading the monitoring store at every tick. Each
+# round lasts DURATION (default 65s) so that every B round holds at least one scheduler pass.
+# After each B round, the spread of the monitors' last_run times of one tick is the time
+# one pass took.
+#
+# Environment: DURATION (65s), ROUNDS (3), MONITORS (1000). Raw outputs in bench/out/aporia/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BIN="$(realpath "${1:-target/release/plinth}")"
+DURATION="${DURATION:-65s}"
+ROUNDS="${ROUNDS:-3}"
+MONITORS="${MONITORS:-1000}"
+PORT=18470
+KEY=bench-admin-key-0123456789
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+source bench/lib/ab.sh
+
+out="bench/out/aporia"
+rm -rf "$out"
+mkdir -p "$out"
+WORK="$(mktemp -d)"
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+bodies="$WORK/bodies"
+python3 bench/lib/make_bodies.py examples/cancer_svc/model/reference.csv "$bodies"
+examples="$WORK/examples"
+mkdir -p "$examples"
+cp -r examples/cancer_svc "$examples/"
+printf '[plugins.monitoring]\nflush_interval_ms = 1000\n' > "$WORK/plinth.toml"
+
+start() { # DATA_DIR
+    PLINTH_LOG=warn PLINTH_ADMIN_KEY=$KEY taskset -c 1 "$BIN" serve --data-dir "$1" \
+        --listen "127.0.0.1:$PORT" --examples-dir "$examples" --config "$WORK/plinth.toml" > "$1.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null -X POST --data-binary "@$bodies/predict.json" \
+            "http://127.0.0.1:$PORT/public/api/v1/cancer_svc/cancer/predict" && return 0
+        sleep 0.2
+    done
+    echo "plinth did not become ready; log: $1.log" >&2
+    return 1
+}
+
+stop() {
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+}
+
+create_monitors() {
+    python3 - "http://127.0.0.1:$PORT" "$KEY" "$MONITORS" <<'PY'
+import json, sys, urllib.request
+base, key, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kinds = [
+    ("model_activity", {"metric": {"type": "count", "field": "_id"}, "logicEvaluations": [{"name": "RANGE", "min": 1, "max": None}]}),
+    ("data_drift", {"metric": {"type": "js_divergence"}, "logicEvaluations": [{"name": "THRESHOLD", "threshold": 0.9}]}),
+    ("missing_values", {"metric": {"type": "missing_ratio"}, "logicEvaluations": [{"name": "RANGE", "max": 0.5}]}),
+]
+for i in range(n):
+    kind, inner = kinds[i % len(kinds)]
+    body = {"name": f"bench {kind} {i}", "type": kind, "scheduling": "* * * * *", "is_active": True,
+            "configuration": {"configuration": {"focal": {"source": "SERVING", "timePeriod": "1h"}, **inner},
+                              "identification": {"models": {"id": "cancer_svc~cancer"}}}}
+    req = urllib.request.Request(f"{base}/v1beta/monitors", json.dumps(body).encode(),
+                                 {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    assert urllib.request.urlopen(req).status == 201
+PY
+}
+
+# The duration of the newest complete scheduler pass: the spread of last_run times of the
+# monitors that ran at the newest tick.
+pass_ms() {
+    curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1beta/monitors" | python3 -c '
+import json, sys
+from datetime import datetime
+ms = json.load(sys.stdin)["monitors"]
+runs = [datetime.fromisoformat(m["last_run"]["at"]) for m in ms if m.get("last_run")]
+if not runs:
+    print("no pass"); sys.exit()
+newest = max(runs)
+tick = newest.replace(second=0, microsecond=0)
+same = sorted(t for t in runs if t.replace(second=0, microsecond=0) == tick)
+print(f"{len(same)} monitors, {(same[-1] - tick).total_seconds() * 1000:.0f} ms after the tick")
+'
+}
+
+results="$out/results.tsv"
+ab_header "$results"
+for round in $(seq 1 "$ROUNDS"); do
+    for side in A B; do
+        data="$WORK/data-$side-$round"
+        start "$data"
+        if [ "$side" = B ]; then
+            create_monitors
+        fi
+        ab_round "$results" "$out/predict-c16-$side-$round.txt" "$round" "$side" predict-c16 16 \
+            "http://127.0.0.1:$PORT/public/api/v1/cancer_svc/cancer/predict" "$bodies/predict.json" 0 "$DURATION"
+        if [ "$side" = B ]; then
+            echo "round $round: last pass: $(pass_ms)" | tee -a "$out/passes.txt" >&2
+        fi
+        stop
+    done
+done
+
+ab_summary "$results" "no monitor" "$MONITORS monitors every minute"
+python3 - "$results" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+for side in "AB":
+    p50 = [int(r["p50_us"]) for r in rows if r["side"] == side]
+    p99 = [int(r["p99_us"]) for r in rows if r["side"] == side]
+    print(f"{side}: p50 median {statistics.median(p50)} us, p99 median {statistics.median(p99)} us")
+PY
+cat "$out/passes.txt"
