@@ -92,8 +92,9 @@ pub async fn run(ap: Arc<Ap>, mut shutdown: Shutdown) {
     }
 }
 
-/// Sends what is due; returns how long until the next pending attempt (ms).
-async fn deliver_due(ap: &Arc<Ap>) -> Result<i64, sqlx::Error> {
+/// Sends the deliveries that are due (each claimed first) and records each attempt; returns how
+/// long until the next pending attempt (ms).
+pub async fn deliver_due(ap: &Arc<Ap>) -> Result<i64, sqlx::Error> {
     let now = ap.now_ms();
     let due = sqlx::query(
         "SELECT id, url, secret, payload, attempts, next_attempt_ms FROM ap_deliveries

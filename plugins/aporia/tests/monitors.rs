@@ -10,6 +10,7 @@ use plinth_aporia::monitors::{Monitor, Monitors};
 use plinth_aporia::plugin::Config;
 use plinth_aporia::registry::{Model, Registry, Version};
 use plinth_aporia::series::series_of;
+use plinth_aporia::webhooks::deliver_due;
 use plinth_monitoring::logged::LoggedRow;
 use plinth_monitoring::{Baseline, Monitoring};
 use plinth_plugin_api::test_db::TestDatabase;
@@ -58,7 +59,7 @@ impl Invoker for NoInvoker {
     }
 }
 
-async fn state(database: &TestDatabase) -> Arc<Ap> {
+async fn state(database: &TestDatabase) -> (Arc<Ap>, Arc<ManualClock>) {
     let db = database.connect().await;
     db.migrate("aporia", plinth_aporia::schema::MIGRATIONS)
         .await
@@ -68,16 +69,17 @@ async fn state(database: &TestDatabase) -> Arc<Ap> {
     let monitoring = Monitoring::open(db.clone(), host.clone(), Arc::new(NoInvoker), clock.clone())
         .await
         .unwrap();
-    Arc::new(Ap {
+    let ap = Arc::new(Ap {
         db: db.clone(),
         monitoring,
         host: host.clone(),
-        clock,
+        clock: clock.clone(),
         mirror: Mirror::new(host, Registry { db }),
         monitors_changed: Default::default(),
         deliveries_queued: Default::default(),
         config: Config::from_json(&json!({})).unwrap(),
-    })
+    });
+    (ap, clock)
 }
 
 fn model(id: &str) -> Model {
@@ -181,8 +183,41 @@ fn monitor(id: &str, kind: &str, model: &str, inner: Value) -> Monitor {
     }
 }
 
+/// A webhook receiver answering `statuses` in turn (then 200), recording each body.
+fn receiver(statuses: Vec<u16>) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let bodies: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line.trim_end() != "" {
+                if let Some(v) = line.to_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            seen.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let status = statuses.next().unwrap_or(200);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, bodies)
+}
+
 async fn exercise(database: &TestDatabase) {
-    let ap = state(database).await;
+    let (ap, clock) = state(database).await;
+    let (hook, received) = receiver(vec![500]);
     let registry = ap.registry();
 
     // Models: a duplicate id is refused, tags merge atomically within the limit.
@@ -242,7 +277,7 @@ async fn exercise(database: &TestDatabase) {
         "m-activity",
         "model_activity",
         "ext",
-        json!({"focal": {"timePeriod": "1h"}, "actions": [{"notification": [{"type": "WEBHOOK", "url": "http://127.0.0.1:9/a"}]}],
+        json!({"focal": {"timePeriod": "1h"}, "actions": [{"notification": [{"type": "WEBHOOK", "url": hook, "secret": "k"}]}],
                "logicEvaluations": [{"name": "RANGE", "min": 1000}]}),
     );
     let drift = |id: &str, v: &str| {
@@ -311,6 +346,52 @@ async fn exercise(database: &TestDatabase) {
     assert_eq!(alerts[0]["monitor_id"], "m-activity");
     assert_eq!(alerts[0]["deliveries"][0]["status"], "pending");
     assert_eq!(alerts[0]["deliveries"][0]["attempts"], 0);
+
+    // The delivery: the receiver's first 500 is retried after the backoff, then delivered.
+    let wait = deliver_due(&ap).await.unwrap();
+    let first = list(&ap, Some("ext"), None, None, 10).await.unwrap()[0]["deliveries"][0].clone();
+    assert_eq!(first["status"], "pending", "{first}");
+    assert_eq!(first["attempts"], 1);
+    assert_eq!(first["last_status"], 500);
+    assert_eq!(wait, 1000, "the first retry waits webhook_backoff_ms");
+    deliver_due(&ap).await.unwrap();
+    assert_eq!(received.lock().unwrap().len(), 1, "not due yet");
+    clock.advance(1001);
+    deliver_due(&ap).await.unwrap();
+    let done = list(&ap, Some("ext"), None, None, 10).await.unwrap()[0]["deliveries"][0].clone();
+    assert_eq!(done["status"], "delivered", "{done}");
+    assert_eq!(done["attempts"], 2);
+    let bodies = received.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1], "a retry sends the same alert");
+    let sent: Value = serde_json::from_str(&bodies[1]).unwrap();
+    assert_eq!(sent["value"], json!(300.0));
+    deliver_due(&ap).await.unwrap();
+    assert_eq!(received.lock().unwrap().len(), 2, "delivered once");
+
+    // Environments are created once; what the SDK attaches to a version is kept.
+    let prod = registry.environment("prod", NOW).await.unwrap();
+    assert_eq!(registry.environment("prod", NOW + 5).await.unwrap(), prod);
+    assert_eq!(
+        registry.environments().await.unwrap(),
+        vec![(prod, "prod".to_owned())]
+    );
+    registry
+        .put_version_data(&v1.id, "datasets:serving", &json!({"a": 1}), NOW)
+        .await
+        .unwrap();
+    registry
+        .put_version_data(&v1.id, "datasets:serving", &json!({"a": 2}), NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        registry
+            .version_data(&v1.id, "datasets:serving")
+            .await
+            .unwrap(),
+        Some((json!({"a": 2}), NOW + 1))
+    );
+
     let manual = record_run(&ap, &activity, &spec, &outcome, RunKey::Manual, NOW + 1)
         .await
         .unwrap();

@@ -4,23 +4,34 @@
 //! only in the transaction that stores the alert), so a restart or a second replica never
 //! evaluates it again. Ticks missed while the server was down are not replayed one by one: the
 //! newest one is evaluated.
+//!
+//! Each wake-up reads only the schedule columns (id, expression, last tick, creation time);
+//! expressions are parsed once and kept; a monitor is read whole only when it is due. Changes
+//! (monitors created, edited, deleted) wake the scheduler after a short pause, so a burst of
+//! thousands of creations costs a few passes, not one per creation.
 
 use super::Monitors;
 use super::config::parse_cron;
 use crate::alerts::{RunKey, record_run};
 use crate::app::Ap;
 use chrono::{DateTime, Utc};
+use croner::Cron;
 use plinth_plugin_api::Shutdown;
+use sqlx::Row;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest sleep between two looks at the table (other replicas' changes).
 const MAX_SLEEP_MS: i64 = 30_000;
+/// How long a change notification waits for more before the scheduler looks again.
+const CHANGE_DEBOUNCE: Duration = Duration::from_millis(250);
 
 /// Runs until shutdown.
 pub async fn run(ap: Arc<Ap>, mut shutdown: Shutdown) {
+    let mut crons: HashMap<String, Option<Cron>> = HashMap::new();
     loop {
-        let next = match tick(&ap).await {
+        let next = match tick(&ap, &mut crons).await {
             Ok(next) => next,
             Err(e) => {
                 tracing::error!(target: "plinth::aporia", "monitor scheduling failed (retried): {e}");
@@ -30,7 +41,12 @@ pub async fn run(ap: Arc<Ap>, mut shutdown: Shutdown) {
         let wait = (next - ap.now_ms()).clamp(10, MAX_SLEEP_MS) as u64;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
-            _ = ap.monitors_changed.notified() => {}
+            _ = ap.monitors_changed.notified() => {
+                tokio::select! {
+                    _ = tokio::time::sleep(CHANGE_DEBOUNCE) => {}
+                    _ = shutdown.raised() => return,
+                }
+            }
             _ = shutdown.raised() => return,
         }
     }
@@ -41,24 +57,47 @@ fn datetime(ms: i64) -> DateTime<Utc> {
 }
 
 /// Evaluates the monitors that are due; returns when the next tick is.
-async fn tick(ap: &Ap) -> Result<i64, sqlx::Error> {
+async fn tick(ap: &Ap, crons: &mut HashMap<String, Option<Cron>>) -> Result<i64, sqlx::Error> {
     let now = ap.now_ms();
     let now_dt = datetime(now);
     let mut next = now + MAX_SLEEP_MS;
-    for monitor in Monitors(&ap.db).all(true).await? {
-        let Ok(cron) = parse_cron(&monitor.scheduling) else {
+    let started = std::time::Instant::now();
+    let rows = sqlx::query(
+        "SELECT id, scheduling, last_tick_ms, created_at FROM ap_monitors WHERE is_active = 1 ORDER BY created_at, id",
+    )
+    .fetch_all(ap.db.pool())
+    .await?;
+    if crons.len() > 4 * rows.len() + 64 {
+        crons.clear();
+    }
+    let mut due = Vec::new();
+    for r in &rows {
+        let scheduling: String = r.try_get(1)?;
+        let cron = crons
+            .entry(scheduling.clone())
+            .or_insert_with(|| parse_cron(&scheduling).ok());
+        let Some(cron) = cron else {
             continue;
         };
         if let Ok(t) = cron.find_next_occurrence(&now_dt, false) {
             next = next.min(t.timestamp_millis());
         }
-        let Ok(due) = cron.find_previous_occurrence(&now_dt, true) else {
+        let Ok(tick) = cron.find_previous_occurrence(&now_dt, true) else {
             continue;
         };
-        let due = due.timestamp_millis();
-        if due <= monitor.last_tick_ms || due < monitor.created_at {
-            continue;
+        let tick = tick.timestamp_millis();
+        let last: i64 = r.try_get(2)?;
+        let created: i64 = r.try_get(3)?;
+        if tick > last && tick >= created {
+            due.push((r.try_get::<String, _>(0)?, tick));
         }
+    }
+    let monitors = Monitors(&ap.db);
+    let mut evaluated = 0_usize;
+    for (id, tick) in due {
+        let Some(monitor) = monitors.get(&id).await? else {
+            continue;
+        };
         let spec = match monitor.spec() {
             Ok(s) => s,
             Err(e) => {
@@ -67,7 +106,19 @@ async fn tick(ap: &Ap) -> Result<i64, sqlx::Error> {
             }
         };
         let outcome = super::evaluate::evaluate(ap, &spec, now).await;
-        record_run(ap, &monitor, &spec, &outcome, RunKey::Tick(due), now).await?;
+        record_run(
+            ap,
+            &monitor,
+            &spec,
+            &outcome,
+            RunKey::Tick(tick),
+            ap.now_ms(),
+        )
+        .await?;
+        evaluated += 1;
+    }
+    if evaluated > 0 {
+        tracing::info!(target: "plinth::aporia", "scheduler pass: {evaluated} monitor(s) evaluated in {} ms", started.elapsed().as_millis());
     }
     Ok(next)
 }
