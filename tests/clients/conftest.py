@@ -32,6 +32,11 @@ from typing import Callable, Optional
 import pytest
 import requests
 
+try:  # tests/clients/aporia needs the Aporia client, installed only in run.sh's third venv.
+    import aporia  # noqa: F401
+except ImportError:
+    collect_ignore = ["aporia"]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO_ROOT / "examples"
 LOOKUP_EXAMPLE = EXAMPLES_DIR / "lookup_svc"
@@ -113,13 +118,16 @@ def start_server(
     admin_key: Optional[str] = None,
     extra_args: tuple = (),
     examples_dir: Optional[Path] = None,
+    data_dir: Optional[Path] = None,
 ) -> PlinthServer:
     """Starts `plinth serve` on 127.0.0.1:0 with a fresh data dir; waits for its listening line.
-    `examples_dir` deploys another examples directory than the repository's."""
+    `examples_dir` deploys another examples directory than the repository's; `data_dir` reuses
+    an existing data directory (a restart: pass the same `admin_key`)."""
     binary = plinth_binary()
     run_dir = Path(tempfile.mkdtemp(prefix="plinth-", dir=base_tmp))
-    data_dir = run_dir / "data"
-    data_dir.mkdir()
+    if data_dir is None:
+        data_dir = run_dir / "data"
+        data_dir.mkdir()
     stderr_path = run_dir / "stderr.log"
     admin_key = admin_key or secrets.token_urlsafe(24)
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED_ENV}
