@@ -14,6 +14,7 @@ through ``PLINTH_ADMIN_KEY``.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -32,9 +33,11 @@ from typing import Callable, Optional
 import pytest
 import requests
 
-try:  # tests/clients/aporia needs the Aporia client, installed only in run.sh's third venv.
-    import aporia  # noqa: F401
-except ImportError:
+# tests/clients/aporia needs the Aporia client, installed only in run.sh's third venv. (Not
+# `import aporia`: that finds the directory tests/clients/aporia as a namespace package.)
+try:
+    importlib.metadata.version("aporia")
+except importlib.metadata.PackageNotFoundError:
     collect_ignore = ["aporia"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

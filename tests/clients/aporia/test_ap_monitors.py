@@ -1,0 +1,395 @@
+"""Monitors that really run, through the real `aporia` client, on traffic sent through the real
+`dataikuapi` client to copies of `diabetes_svc`:
+
+a) `model_activity`: a RANGE the traffic leaves fires after `run_all_monitors`, one it holds does
+   not, an inactive monitor does not;
+b) `data_drift` (js_divergence, RANGE and THRESHOLD) fires on a stream shifted by several standard
+   deviations and not on a stream sampled from the reference;
+c) webhooks: exactly one delivered POST per firing, retried with the same X-Plinth-Delivery after
+   a 500, signed with the notification's secret; the alerts list shows the delivery's log;
+d) errors: bad cron expressions, unknown type, custom_metric, unknown model;
+e) durability: monitors, alerts and a pending delivery survive `kill -9`;
+and a monitor on the cron schedule `* * * * *` fires on its own, once per tick.
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+import aporia
+import aporia.experimental
+
+from aphelpers import (
+    DIABETES,
+    NEVER,
+    ClientErrors,
+    Receiver,
+    Traffic,
+    alerts,
+    ap_server,
+    aporia_error,
+    check_signed,
+    client_message,
+    deploy_copy,
+    error_of,
+    init_client,
+    monitor,
+    monitor_configuration,
+    ok_json,
+    range_logic,
+    reference,
+    rest,
+    rollups,
+    stop,
+    webhook,
+)
+
+FAST = "[plugins.aporia]\nwebhook_backoff_ms = 200\n"
+COUNT = {"type": "count", "field": "_id"}
+ACT_SVC, DRIFT_SVC, PLAIN_SVC = "apm_act_svc", "apm_drift_svc", "apm_plain_svc"
+ACT, DRIFTED, PLAIN = (f"{s}~diabetes" for s in (ACT_SVC, DRIFT_SVC, PLAIN_SVC))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ap-monitors")
+    s = ap_server(base, examples=("diabetes_svc",), config=FAST)
+    init_client(s)
+    yield s
+    aporia.shutdown()
+    stop(s)
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture(scope="module")
+def copies(server, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ap-bundles")
+    for svc in (ACT_SVC, DRIFT_SVC, PLAIN_SVC):
+        deploy_copy(server, "diabetes_svc", svc, tmp)
+
+
+def create(name, model_id, mtype, metric, logic, receiver, secret, version=None, scheduling=NEVER, **kw):
+    cfg = monitor_configuration(model_id, metric, logic, [webhook(receiver.hook(name), secret)], version=version)
+    return aporia.experimental.create_monitor(name, mtype, scheduling, cfg, **kw)
+
+
+def monitors_of(s) -> list:
+    """GET /v1beta/monitors: {"monitors": [...]} like the models and alerts lists (a bare list
+    is taken too: the docs do not show this answer)."""
+    body = ok_json(rest(s, "GET", "/v1beta/monitors"), 200)
+    return body["monitors"] if isinstance(body, dict) else body
+
+
+def wait_delivery_status(server, alert_id, model_id, timeout=10.0):
+    """The alert once its (only) delivery is no longer pending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        [a] = [x for x in alerts(server, model_id=model_id) if x["id"] == alert_id]
+        if a["deliveries"] and a["deliveries"][0].get("status") not in (None, "pending", "retrying"):
+            return a
+        if time.monotonic() > deadline:
+            return a
+        time.sleep(0.1)
+
+
+# ---- the scheduler: armed first, checked last --------------------------------------------------
+
+SCHED = {}
+
+
+def test_arm_a_monitor_on_every_minute(server, receiver):
+    """A monitor scheduled `* * * * *` on the example (5 rows of traffic, RANGE min 100): the
+    scheduler fires it at the next minute; checked by the module's last test."""
+    _, ref = reference("diabetes_svc")
+    Traffic(server, "diabetes_svc", "diabetes").many(ref[:5])
+    SCHED["created"] = time.time()
+    SCHED["id"] = create("sched", DIABETES, "model_activity", COUNT, range_logic(100, None), receiver,
+                         "sched-secret", scheduling="* * * * *")
+    assert monitor(server, SCHED["id"])["scheduling"] == "* * * * *"
+
+
+# ---- a) model_activity and c) webhooks --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def activity(server, receiver, copies):
+    _, ref = reference("diabetes_svc")
+    t = Traffic(server, ACT_SVC, "diabetes")
+    t.many(ref[:120], batch=40)
+    for row in ref[120:125]:
+        t.one(row)
+    assert t.rows == 125
+    rollups()
+    ids = {
+        "fires": create("act-fires", ACT, "model_activity", COUNT, range_logic(t.rows + 100, None), receiver,
+                        "s3cret-fires", version="v1"),
+        "holds": create("act-holds", ACT, "model_activity", COUNT, range_logic(1, None), receiver, "s3cret-holds"),
+        "above": create("act-above", ACT, "model_activity", COUNT, {"name": "THRESHOLD", "threshold": 100},
+                        receiver, "s3cret-above"),
+        "inactive": create("act-inactive", ACT, "model_activity", COUNT, range_logic(t.rows + 100, None), receiver,
+                           "s3cret-inactive", is_active=False),
+    }
+    receiver.fail("act-fires", 1)  # the first attempt gets a 500
+    with ClientErrors() as errors:
+        aporia.experimental.run_all_monitors(ACT, "v1")
+    assert errors.records == []
+    receiver.wait_delivered("act-fires")
+    receiver.wait_delivered("act-above")
+    time.sleep(3.0)  # a wrong delivery (a monitor that holds, a duplicate) has time to arrive
+    return {"rows": t.rows, "ids": ids}
+
+
+def test_activity_outside_its_range_fires_once(server, receiver, activity):
+    posts = receiver.to("act-fires")
+    assert [p["status"] for p in posts] == [500, 200], [(p["status"], p["headers"]) for p in posts]
+    deliveries = {p["headers"]["x-plinth-delivery"] for p in posts}
+    assert len(deliveries) == 1, deliveries  # the retry is the same delivery
+    bodies = [check_signed(p, "s3cret-fires") for p in posts]
+    [a] = alerts(server, model_id=ACT, monitor_id=activity["ids"]["fires"])
+    for body in bodies:
+        assert (body["id"], body["monitor_id"], body["model_id"]) == (a["id"], activity["ids"]["fires"], ACT)
+        assert body["value"] == activity["rows"]
+    assert (a["monitor_type"], a["monitor_name"], a["model_version"]) == ("model_activity", "act-fires", "v1")
+    assert a["value"] == activity["rows"]
+    assert a["threshold"] == {"min": activity["rows"] + 100, "max": None}
+    assert a["severity"] == "MEDIUM" and a["alert_type"] == "model_activity_threshold"
+    a = wait_delivery_status(server, a["id"], ACT)
+    [d] = a["deliveries"]
+    assert (d["status"], d["attempts"]) == ("delivered", 2), d
+    assert posts[0]["headers"]["x-plinth-delivery"] in {str(v) for v in d.values()}, d
+    assert ok_json(rest(server, "GET", f"/v1beta/alerts/{a['id']}"), 200)["id"] == a["id"]
+
+
+def test_activity_above_a_threshold_fires(server, receiver, activity):
+    [post] = receiver.to("act-above")
+    body = check_signed(post, "s3cret-above")
+    [a] = alerts(server, model_id=ACT, monitor_id=activity["ids"]["above"])
+    assert body["id"] == a["id"] and a["value"] == activity["rows"]
+    a = wait_delivery_status(server, a["id"], ACT)
+    assert (a["deliveries"][0]["status"], a["deliveries"][0]["attempts"]) == ("delivered", 1)
+
+
+def test_a_range_that_holds_and_an_inactive_monitor_send_nothing(server, receiver, activity):
+    for name in ("holds", "inactive"):
+        assert receiver.to(f"act-{name}") == []
+        assert alerts(server, model_id=ACT, monitor_id=activity["ids"][name]) == []
+    assert monitor(server, activity["ids"]["holds"]).get("last_run") is not None
+
+
+def test_alerts_newest_first_and_filtered(server, activity):
+    got = alerts(server, model_id=ACT)
+    assert {a["monitor_id"] for a in got} == {activity["ids"]["fires"], activity["ids"]["above"]}
+    stamps = [a["created_at"] for a in got]
+    assert stamps == sorted(stamps, reverse=True)
+    assert len(alerts(server, model_id=ACT, limit=1)) == 1
+    error_of(rest(server, "GET", "/v1beta/alerts/00000000-0000-0000-0000-000000000000"), 404)
+    error_of(rest(server, "GET", "/v1beta/alerts", key=None, params={"model_id": ACT}), 401)
+
+
+def test_patch_activates_and_delete_removes(server, receiver, activity):
+    mid = activity["ids"]["inactive"]
+    assert monitor(server, mid)["is_active"] is False
+    ok_json(rest(server, "PATCH", f"/v1beta/monitors/{mid}", json={"is_active": True}), 200)
+    assert monitor(server, mid)["is_active"] is True
+    aporia.experimental.run_all_monitors(ACT, "v1")
+    receiver.wait_delivered("act-inactive")
+    [a] = alerts(server, model_id=ACT, monitor_id=mid)
+    assert check_signed(receiver.to("act-inactive")[0], "s3cret-inactive")["id"] == a["id"]
+    assert aporia.experimental.delete_monitor(mid) is None
+    error_of(rest(server, "GET", f"/v1beta/monitors/{mid}"), 404)
+    assert mid not in {m["id"] for m in monitors_of(server)}
+    raw = error_of(rest(server, "DELETE", f"/v1beta/monitors/{mid}"), 404)
+    assert aporia_error(aporia.experimental.delete_monitor, mid) == client_message("Deleting monitor failed, error: ", raw)
+
+
+# ---- b) data_drift ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drift(server, receiver, copies):
+    columns, ref = reference("diabetes_svc")
+    rng = np.random.default_rng(20261203)
+    sampled = [dict(ref[i]) for i in rng.integers(0, len(ref), size=300)]
+    std = {c: float(np.std([r[c] for r in ref], ddof=1)) for c in columns}
+    shifted = [{c: r[c] + 5 * std[c] for c in columns} for r in sampled]
+    Traffic(server, DRIFT_SVC, "diabetes").many(shifted, batch=100)
+    Traffic(server, PLAIN_SVC, "diabetes").many(sampled, batch=100)
+    rollups()
+    metric = {"type": "js_divergence"}
+    ids = {}
+    for model_id, tag in ((DRIFTED, "drifted"), (PLAIN, "plain")):
+        ids[f"{tag}-range"] = create(f"drift-{tag}-range", model_id, "data_drift", metric, range_logic(None, 0.1),
+                                     receiver, "drift-secret", version="v1")
+        ids[f"{tag}-threshold"] = create(f"drift-{tag}-threshold", model_id, "data_drift", metric,
+                                         {"name": "THRESHOLD", "threshold": 0.1}, receiver, "drift-secret")
+    with ClientErrors() as errors:
+        aporia.experimental.run_all_monitors(DRIFTED, "v1")
+        aporia.experimental.run_all_monitors(PLAIN, "v1")
+    assert errors.records == []
+    receiver.wait_delivered("drift-drifted-range")
+    receiver.wait_delivered("drift-drifted-threshold")
+    time.sleep(3.0)
+    return {"ids": ids, "columns": columns}
+
+
+@pytest.mark.parametrize("logic", ["range", "threshold"])
+def test_drift_fires_on_the_shifted_stream(server, receiver, drift, logic):
+    [post] = receiver.to(f"drift-drifted-{logic}")
+    body = check_signed(post, "drift-secret")
+    [a] = alerts(server, model_id=DRIFTED, monitor_id=drift["ids"][f"drifted-{logic}"])
+    assert body["id"] == a["id"]
+    assert a["monitor_type"] == "data_drift"
+    assert a["field"] in drift["columns"], a
+    assert a["value"] > 0.1, a
+
+
+@pytest.mark.parametrize("logic", ["range", "threshold"])
+def test_no_drift_on_a_sample_of_the_reference(server, receiver, drift, logic):
+    assert receiver.to(f"drift-plain-{logic}") == []
+    assert alerts(server, model_id=PLAIN, monitor_id=drift["ids"][f"plain-{logic}"]) == []
+    run = monitor(server, drift["ids"][f"plain-{logic}"]).get("last_run")
+    assert run is not None
+
+
+# ---- d) errors ---------------------------------------------------------------------------------
+
+
+def monitor_body(model_id=DIABETES, mtype="model_activity", scheduling="*/5 * * * *"):
+    return {"name": "bad", "type": mtype, "scheduling": scheduling, "is_active": True,
+            "custom_alert_description": None,
+            "configuration": monitor_configuration(model_id, COUNT, range_logic(1, None))}
+
+
+@pytest.mark.parametrize("cron", ["*/5 * *", "61 * * * *"])
+def test_a_bad_cron_expression_is_a_400_naming_it(server, cron):
+    before = {m["id"] for m in monitors_of(server)}
+    raw = error_of(rest(server, "POST", "/v1beta/monitors", json=monitor_body(scheduling=cron)), 400)
+    assert cron in raw["message"] + " " + str(raw.get("detail")), raw
+    text = aporia_error(aporia.experimental.create_monitor, "bad", "model_activity", cron,
+                        monitor_configuration(DIABETES, COUNT, range_logic(1, None)))
+    assert text == client_message("Creating monitor failed, error: ", raw)
+    assert cron in text, text
+    assert {m["id"] for m in monitors_of(server)} == before
+
+
+def test_an_unknown_type_is_a_400(server):
+    raw = error_of(rest(server, "POST", "/v1beta/monitors", json=monitor_body(mtype="sparkles")), 400)
+    assert "sparkles" in raw["message"] + " " + str(raw.get("detail")) or "type" in raw["message"], raw
+    # custom_metric is a type the client knows and the server refuses.
+    raw = error_of(rest(server, "POST", "/v1beta/monitors", json=monitor_body(mtype="custom_metric")), 400)
+    text = aporia_error(aporia.experimental.create_monitor, "bad", "custom_metric", "*/5 * * * *",
+                        monitor_configuration(DIABETES, COUNT, range_logic(1, None)))
+    assert text == client_message("Creating monitor failed, error: ", raw)
+
+
+def test_an_unknown_model_is_a_404(server):
+    raw = error_of(rest(server, "POST", "/v1beta/monitors", json=monitor_body(model_id="apm-nobody")), 404)
+    text = aporia_error(aporia.experimental.create_monitor, "bad", "model_activity", "*/5 * * * *",
+                        monitor_configuration("apm-nobody", COUNT, range_logic(1, None)))
+    assert text == client_message("Creating monitor failed, error: ", raw)
+    assert "Aporia server not found" not in text
+
+
+def test_a_bad_configuration_is_a_400(server):
+    body = monitor_body()
+    del body["configuration"]["configuration"]["logicEvaluations"]
+    error_of(rest(server, "POST", "/v1beta/monitors", json=body), 400)
+    body = monitor_body()
+    body["configuration"]["configuration"]["focal"]["timePeriod"] = "soon"
+    raw = error_of(rest(server, "POST", "/v1beta/monitors", json=body), 400)
+    assert "soon" in raw["message"] + " " + str(raw.get("detail")) or "timePeriod" in raw["message"] + " " + str(
+        raw.get("detail")), raw
+
+
+# ---- e) kill -9 --------------------------------------------------------------------------------
+
+
+def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver, tmp_path_factory):
+    base = tmp_path_factory.mktemp("ap-durable")
+    first = ap_server(base, config=FAST)
+    second = None
+    try:
+        init_client(first)
+        aporia.create_model("apm-durable", "Durable", tags={"keep": "me"})
+        aporia.create_model_version("apm-durable", "v1", "regression", {"x": "numeric"}, {"y": "numeric"})
+        model = aporia.Model("apm-durable", "v1")
+        model.log_batch_prediction([{"id": f"d{i}", "features": {"x": float(i)}, "predictions": {"y": 2.0 * i}}
+                                    for i in range(10)])
+        assert model.flush() == 0
+        rollups()
+        fires = create("dur-fires", "apm-durable", "model_activity", COUNT, range_logic(100, None), receiver,
+                       "dur-secret")
+        holds = create("dur-holds", "apm-durable", "model_activity", COUNT, range_logic(1, None), receiver,
+                       "dur-secret")
+        receiver.fail("dur-fires", 10_000)  # every attempt fails until the restart
+        aporia.experimental.run_all_monitors("apm-durable", "v1")
+        deadline = time.monotonic() + 10
+        while not receiver.to("dur-fires") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        failed = receiver.to("dur-fires")
+        assert failed and failed[0]["status"] == 500, failed
+        [a] = alerts(first, model_id="apm-durable")
+        assert a["monitor_id"] == fires
+
+        first.process.kill()  # SIGKILL: no shutdown of any kind
+        first.process.wait(timeout=10)
+        receiver.fail("dur-fires", 0)
+        aporia.shutdown()
+        second = ap_server(base, config=FAST, admin_key=first.admin_key, data_dir=first.data_dir)
+        init_client(second)
+
+        monitors = {m["id"]: m for m in monitors_of(second)}
+        assert {fires, holds} <= set(monitors), sorted(monitors)
+        assert monitors[fires]["name"] == "dur-fires"
+        [again] = alerts(second, model_id="apm-durable")
+        assert (again["id"], again["monitor_id"], again["value"]) == (a["id"], fires, 10)
+        # The pending delivery resumes: the same X-Plinth-Delivery, now answered 200.
+        [done] = receiver.wait_delivered("dur-fires", timeout=30)
+        assert {p["headers"]["x-plinth-delivery"] for p in receiver.to("dur-fires")} == {
+            failed[0]["headers"]["x-plinth-delivery"]}
+        assert check_signed(done, "dur-secret")["id"] == a["id"]
+        again = wait_delivery_status(second, a["id"], "apm-durable")
+        assert again["deliveries"][0]["status"] == "delivered", again["deliveries"]
+        assert again["deliveries"][0]["attempts"] >= 2, again["deliveries"]
+        # The registry survived too.
+        assert aporia.get_model_tags("apm-durable") == {"tags": {"keep": "me"}}
+        assert [v.name for v in aporia.experimental.get_model_versions("apm-durable")] == ["v1"]
+        time.sleep(1.0)
+        assert receiver.to("dur-holds") == []
+        assert len(receiver.delivered("dur-fires")) == 1
+    finally:
+        aporia.shutdown()
+        if first.process.poll() is None:
+            first.process.kill()
+        if second is not None:
+            stop(second)
+        init_client(server)
+
+
+# ---- the scheduler, checked last ---------------------------------------------------------------
+
+
+def test_the_every_minute_monitor_fired_on_its_own(server, receiver):
+    assert SCHED, "test_arm_a_monitor_on_every_minute did not run"
+    # The next minute boundary after creation, plus time to evaluate and deliver.
+    first_tick = (int(SCHED["created"]) // 60 + 1) * 60
+    wait = max(0.0, first_tick + 15 - time.time())
+    receiver.wait_delivered("sched", timeout=wait + 1)
+    got = alerts(server, model_id=DIABETES, monitor_id=SCHED["id"])
+    ticks = int(time.time()) // 60 - int(SCHED["created"]) // 60
+    assert 1 <= len(got) <= ticks, (len(got), ticks)
+    time.sleep(1.0)
+    delivered = receiver.delivered("sched")
+    assert len({p["headers"]["x-plinth-delivery"] for p in delivered}) == len(delivered)
+    assert {check_signed(p, "sched-secret")["id"] for p in delivered} <= {a["id"] for a in got}
+    assert all(a["value"] == 5 for a in got), got
+    m = monitor(server, SCHED["id"])
+    assert m.get("last_run") is not None
+    aporia.experimental.delete_monitor(SCHED["id"])
