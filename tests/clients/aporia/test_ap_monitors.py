@@ -313,7 +313,9 @@ def test_a_bad_configuration_is_a_400(server):
 
 def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver, tmp_path_factory):
     base = tmp_path_factory.mktemp("ap-durable")
-    first = ap_server(base, config=FAST)
+    # Retries 1.5 s apart: the kill falls between the first (failed) attempt's record and the next.
+    slow = "[plugins.aporia]\nwebhook_backoff_ms = 1500\n"
+    first = ap_server(base, config=slow)
     second = None
     try:
         init_client(first)
@@ -337,12 +339,14 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
         assert failed and failed[0]["status"] == 500, failed
         [a] = alerts(first, model_id="apm-durable")
         assert a["monitor_id"] == fires
+        time.sleep(0.5)
+        assert len(receiver.to("dur-fires")) == 1
 
         first.process.kill()  # SIGKILL: no shutdown of any kind
         first.process.wait(timeout=10)
         receiver.fail("dur-fires", 0)
         aporia.shutdown()
-        second = ap_server(base, config=FAST, admin_key=first.admin_key, data_dir=first.data_dir)
+        second = ap_server(base, config=slow, admin_key=first.admin_key, data_dir=first.data_dir)
         init_client(second)
 
         monitors = {m["id"]: m for m in monitors_of(second)}
