@@ -242,7 +242,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 class Receiver:
     """A webhook receiver on 127.0.0.1:0 that records every POST (path, headers, body, the status
-    it answered). `fail(path, n)` makes it answer 500 to the next n POSTs to that path."""
+    it answered). `fail(name, n, status)` makes it answer `status` (500) to the next n POSTs to a
+hook."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -255,10 +256,10 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver.lock:
-                    left = receiver._failures.get(self.path, 0)
-                    status = 500 if left > 0 else 200
+                    left, fail_status = receiver._failures.get(self.path, (0, 500))
+                    status = fail_status if left > 0 else 200
                     if left > 0:
-                        receiver._failures[self.path] = left - 1
+                        receiver._failures[self.path] = (left - 1, fail_status)
                     receiver.posts.append(
                         {
                             "path": self.path,
@@ -287,9 +288,10 @@ class Receiver:
     def hook(self, name: str) -> str:
         return f"{self.url}/hook/{name}"
 
-    def fail(self, name: str, n: int) -> None:
+    def fail(self, name: str, n: int, status: int = 500) -> None:
+        """Answer `status` to the next n POSTs to the hook `name`."""
         with self.lock:
-            self._failures[f"/hook/{name}"] = n
+            self._failures[f"/hook/{name}"] = (n, status)
 
     def to(self, name: str) -> list:
         with self.lock:
@@ -298,6 +300,15 @@ class Receiver:
     def delivered(self, name: str) -> list:
         """The 2xx-answered POSTs to a hook."""
         return [p for p in self.to(name) if 200 <= p["status"] < 300]
+
+    def wait_posts(self, name: str, n: int, timeout: float = 20.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.to(name)
+            if len(got) >= n:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"{n} POST(s) to /hook/{name} expected within {timeout} s; got {len(self.to(name))}")
 
     def wait_delivered(self, name: str, n: int = 1, timeout: float = 20.0) -> list:
         deadline = time.monotonic() + timeout

@@ -3,9 +3,13 @@ predictions (`Model.log_batch_prediction`, `log_prediction`) and actuals (`log_a
 GraphQL `logPredictions` mutation, and `aporia.experimental.run_all_monitors` evaluates its
 monitors: a `model_activity` monitor whose range the logged count leaves fires, one whose range
 holds does not; a `performance_degradation` monitor on the RMSE of the actuals fires above its
-threshold and not below. Firings are seen where a user sees them: webhook POSTs and the alerts
-list."""
+threshold and not below. A training set logged with `Model.log_training_set` (GraphQL
+`logTrainingSet`) is the baseline of drift, value-range and missing-value monitors. Firings are
+seen where a user sees them: webhook POSTs (retried on 5xx and 429 up to webhook_max_attempts,
+not on another 4xx; signed with [plugins.aporia] webhook_secret when the notification has no
+secret) and the alerts list."""
 
+import json
 import time
 
 import numpy as np
@@ -33,17 +37,26 @@ from aphelpers import (
     webhook,
 )
 
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # scikit-learn, in log_training_set
+
 MODEL = "apl-external"
 FEATURES = {"f1": "numeric", "f2": "numeric"}
 PREDICTIONS = {"score": "numeric"}
 N_BATCH, N_SINGLE, N_ACTUALS = 40, 10, 30
 SECRET = "logging-secret"
+FALLBACK_SECRET = "fallback-secret"
+MAX_ATTEMPTS = 3
+CONFIG = f"""[plugins.aporia]
+webhook_backoff_ms = 200
+webhook_max_attempts = {MAX_ATTEMPTS}
+webhook_secret = "{FALLBACK_SECRET}"
+"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("ap-logging")
-    s = ap_server(base, config="[plugins.aporia]\nwebhook_backoff_ms = 200\n")
+    s = ap_server(base, config=CONFIG)
     init_client(s)
     yield s
     aporia.shutdown()
@@ -93,11 +106,22 @@ def fired(server, receiver, logged):
     count = {"type": "count", "field": "_id"}
     made = {}
 
-    def make(name, mtype, metric, logic):
-        cfg = monitor_configuration(MODEL, metric, logic, [webhook(receiver.hook(name), SECRET)], version="v1")
+    def make(name, mtype, metric, logic, secret=SECRET):
+        hook = webhook(receiver.hook(name), secret)
+        if secret is None:
+            del hook["secret"]
+        cfg = monitor_configuration(MODEL, metric, logic, [hook], version="v1")
         made[name] = aporia.experimental.create_monitor(name, mtype, NEVER, cfg)
 
-    make("activity-fires", "model_activity", count, range_logic(logged["rows"] + 100, None))
+    fires = range_logic(logged["rows"] + 100, None)
+    make("activity-fires", "model_activity", count, fires)
+    make("no-secret", "model_activity", count, fires, secret=None)
+    make("gone", "model_activity", count, fires)
+    make("busy", "model_activity", count, fires)
+    make("down", "model_activity", count, fires)
+    receiver.fail("gone", 100, status=410)
+    receiver.fail("busy", 1, status=429)
+    receiver.fail("down", 100, status=503)
     make("activity-holds", "model_activity", count, range_logic(1, None))
     make("rmse-fires", "performance_degradation", {"type": "rmse"},
          {"name": "THRESHOLD", "threshold": logged["rmse"] / 2})
@@ -106,8 +130,10 @@ def fired(server, receiver, logged):
     with ClientErrors() as errors:
         assert aporia.experimental.run_all_monitors(MODEL, "v1") is None
     assert errors.records == []
-    receiver.wait_delivered("activity-fires")
-    receiver.wait_delivered("rmse-fires")
+    for name in ("activity-fires", "rmse-fires", "no-secret", "busy"):
+        receiver.wait_delivered(name)
+    receiver.wait_posts("gone", 1)
+    receiver.wait_posts("down", MAX_ATTEMPTS)
     time.sleep(2.0)  # time enough for a wrong delivery of the quiet monitors to arrive too
     return made
 
@@ -144,9 +170,46 @@ def test_actuals_feed_performance_degradation(server, receiver, logged, fired):
     assert alerts(server, model_id=MODEL, monitor_id=fired["rmse-holds"]) == []
 
 
+def delivery(server, monitor_id, timeout=10.0):
+    """The only delivery of the only alert of a monitor, once it is no longer pending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        [d] = only_alert(server, monitor_id)["deliveries"]
+        if d["status"] != "pending" or time.monotonic() > deadline:
+            return d
+        time.sleep(0.1)
+
+
+def test_without_a_secret_the_configured_one_signs(server, receiver, fired):
+    [post] = receiver.to("no-secret")
+    assert check_signed(post, FALLBACK_SECRET)["monitor_id"] == fired["no-secret"]
+    assert delivery(server, fired["no-secret"])["status"] == "delivered"
+
+
+def test_a_4xx_fails_the_delivery_without_retries(server, receiver, fired):
+    assert [p["status"] for p in receiver.to("gone")] == [410]
+    d = delivery(server, fired["gone"])
+    assert (d["status"], d["attempts"]) == ("failed", 1), d
+
+
+def test_429_is_retried(server, receiver, fired):
+    assert [p["status"] for p in receiver.to("busy")] == [429, 200]
+    d = delivery(server, fired["busy"])
+    assert (d["status"], d["attempts"]) == ("delivered", 2), d
+
+
+def test_5xx_is_retried_up_to_max_attempts(server, receiver, fired):
+    posts = receiver.to("down")
+    assert [p["status"] for p in posts] == [503] * MAX_ATTEMPTS
+    assert len({p["headers"]["x-plinth-delivery"] for p in posts}) == 1
+    d = delivery(server, fired["down"])
+    assert (d["status"], d["attempts"]) == ("failed", MAX_ATTEMPTS), d
+
+
 def test_alerts_of_the_model_newest_first(server, fired):
     got = alerts(server, model_id=MODEL)
-    assert {a["monitor_id"] for a in got} == {fired["activity-fires"], fired["rmse-fires"]}
+    assert {a["monitor_id"] for a in got} == {fired[n] for n in ("activity-fires", "rmse-fires", "no-secret", "gone",
+                                                                   "busy", "down")}
     stamps = [a["created_at"] for a in got]
     assert stamps == sorted(stamps, reverse=True)
 
@@ -154,3 +217,80 @@ def test_alerts_of_the_model_newest_first(server, fired):
 def test_the_logged_environment_is_listed(server, logged):
     envs = ok_json(rest(server, "GET", "/v1beta/environments"), 200)["environments"]
     assert ENVIRONMENT in {e["name"] for e in envs}, envs
+
+
+# ---- a training set as the baseline ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(server, receiver):
+    import pandas as pd
+
+    schema = {"a": "numeric", "b": "numeric"}
+    rng = np.random.default_rng(20261204)
+    train = pd.DataFrame({"a": rng.normal(0, 1, 500), "b": rng.normal(5, 2, 500)})
+    for model_id in ("apl-trained", "apl-untrained"):
+        aporia.create_model(model_id, model_id)
+        aporia.create_model_version(model_id, "v1", "regression", schema, {"y": "numeric"})
+    with ClientErrors() as errors:
+        aporia.Model("apl-trained", "v1").log_training_set(
+            features=train, predictions=pd.DataFrame({"y": 2 * train["a"]}),
+            labels=pd.DataFrame({"y": 2 * train["a"] + 0.1}))
+    assert errors.records == []
+    # The logged stream: `a` moved by 6 standard deviations, `b` missing in 20 rows of 100.
+    a = rng.normal(6, 1, 100)
+    b = [None if i < 20 else float(v) for i, v in enumerate(rng.normal(5, 2, 100))]
+    rows = [{"id": f"t{i}", "features": {"a": float(a[i]), "b": b[i]}, "predictions": {"y": float(2 * a[i])}}
+            for i in range(100)]
+    with ClientErrors() as errors:
+        for model_id in ("apl-trained", "apl-untrained"):
+            m = aporia.Model(model_id, "v1")
+            m.log_batch_prediction(rows)
+            assert m.flush() == 0
+    assert errors.records == []
+    rollups()
+    lo, hi = float(train["a"].min()), float(train["a"].max())
+    expected = {
+        "drift": None,
+        "range": float(np.mean((a < lo) | (a > hi))),
+        "missing": 0.2,
+    }
+    ids = {}
+    for model_id in ("apl-trained", "apl-untrained"):
+        def make(kind, mtype, metric, logic):
+            name = f"{model_id}-{kind}"
+            cfg = monitor_configuration(model_id, metric, logic, [webhook(receiver.hook(name), SECRET)])
+            ids[name] = aporia.experimental.create_monitor(name, mtype, NEVER, cfg)
+
+        make("drift", "data_drift", {"type": "js_divergence", "field": "a"}, range_logic(None, 0.1))
+        make("range", "values_range", {"type": "values_range", "field": "a"}, {"name": "THRESHOLD", "threshold": 0.5})
+        make("missing", "missing_values", {"type": "missing_ratio", "field": "b"},
+             {"name": "THRESHOLD", "threshold": 0.1})
+        aporia.experimental.run_all_monitors(model_id, "v1")
+    time.sleep(2.0)
+    return {"ids": ids, "expected": expected}
+
+
+@pytest.mark.parametrize("kind", ["drift", "range", "missing"])
+def test_the_training_set_is_the_baseline(server, receiver, trained, kind):
+    name = f"apl-trained-{kind}"
+    got = alerts(server, model_id="apl-trained", monitor_id=trained["ids"][name])
+    assert len(got) == 1, (got, monitor(server, trained["ids"][name]).get("last_run"))
+    a = got[0]
+    want = trained["expected"][kind]
+    if want is None:
+        assert a["value"] > 0.1, a
+    else:
+        assert a["value"] == pytest.approx(want, abs=1e-9), a
+    [post] = receiver.wait_delivered(name)
+    assert check_signed(post, SECRET)["id"] == a["id"]
+
+
+@pytest.mark.parametrize("kind", ["drift", "range", "missing"])
+def test_without_a_baseline_nothing_fires_and_last_run_says_why(server, receiver, trained, kind):
+    name = f"apl-untrained-{kind}"
+    assert alerts(server, model_id="apl-untrained", monitor_id=trained["ids"][name]) == []
+    assert receiver.to(name) == []
+    run = monitor(server, trained["ids"][name]).get("last_run")
+    assert run is not None
+    assert "baseline" in json.dumps(run).lower(), run

@@ -3,12 +3,14 @@
 
 a) `model_activity`: a RANGE the traffic leaves fires after `run_all_monitors`, one it holds does
    not, an inactive monitor does not;
-b) `data_drift` (js_divergence, RANGE and THRESHOLD) fires on a stream shifted by several standard
-   deviations and not on a stream sampled from the reference;
+b) `data_drift` (js_divergence, RANGE and THRESHOLD), `prediction_drift`, `missing_values` and
+   `values_range` fire on a stream shifted by several standard deviations (some rows missing s6)
+   and not on a stream sampled from the reference;
 c) webhooks: exactly one delivered POST per firing, retried with the same X-Plinth-Delivery after
    a 500, signed with the notification's secret; the alerts list shows the delivery's log;
 d) errors: bad cron expressions, unknown type, custom_metric, unknown model;
-e) durability: monitors, alerts and a pending delivery survive `kill -9`;
+e) durability: monitors, alerts and a pending delivery survive `kill -9`, and the tick missed
+   while the server was down is evaluated once after the restart;
 and a monitor on the cron schedule `* * * * *` fires on its own, once per tick.
 """
 
@@ -49,12 +51,16 @@ FAST = "[plugins.aporia]\nwebhook_backoff_ms = 200\n"
 COUNT = {"type": "count", "field": "_id"}
 ACT_SVC, DRIFT_SVC, PLAIN_SVC = "apm_act_svc", "apm_drift_svc", "apm_plain_svc"
 ACT, DRIFTED, PLAIN = (f"{s}~diabetes" for s in (ACT_SVC, DRIFT_SVC, PLAIN_SVC))
+# The monitors on the drifted and the plain stream: data_drift with RANGE and THRESHOLD,
+# prediction_drift, missing_values (s6) and values_range (bmi).
+KINDS = ("range", "threshold", "prediction", "missing", "range-of-values")
+N_MISSING = 30
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("ap-monitors")
-    s = ap_server(base, examples=("diabetes_svc",), config=FAST)
+    s = ap_server(base, examples=("diabetes_svc", "fraud_svc"), config=FAST)
     init_client(s)
     yield s
     aporia.shutdown()
@@ -126,6 +132,7 @@ def activity(server, receiver, copies):
     for row in ref[120:125]:
         t.one(row)
     assert t.rows == 125
+    traffic_at = time.time()
     rollups()
     ids = {
         "fires": create("act-fires", ACT, "model_activity", COUNT, range_logic(t.rows + 100, None), receiver,
@@ -136,14 +143,21 @@ def activity(server, receiver, copies):
         "inactive": create("act-inactive", ACT, "model_activity", COUNT, range_logic(t.rows + 100, None), receiver,
                            "s3cret-inactive", is_active=False),
     }
+    skip_cfg = monitor_configuration(ACT, COUNT, range_logic(None, 0), [webhook(receiver.hook("act-skip"), "s")])
+    skip_cfg["configuration"]["focal"]["skipPeriod"] = "1h"
+    ids["skip"] = aporia.experimental.create_monitor("act-skip", "model_activity", NEVER, skip_cfg)
+    [v1] = ok_json(rest(server, "GET", f"/v1beta/models/{ACT}/versions"), 200)
+    ids["by-id"] = create("act-by-id", ACT, "model_activity", COUNT, range_logic(t.rows + 100, None), receiver,
+                          "s3cret-by-id", version=v1["id"])
     receiver.fail("act-fires", 1)  # the first attempt gets a 500
     with ClientErrors() as errors:
         aporia.experimental.run_all_monitors(ACT, "v1")
+    same_hour = int(time.time()) // 3600 == int(traffic_at) // 3600
     assert errors.records == []
-    receiver.wait_delivered("act-fires")
-    receiver.wait_delivered("act-above")
+    for name in ("act-fires", "act-above", "act-by-id"):
+        receiver.wait_delivered(name)
     time.sleep(3.0)  # a wrong delivery (a monitor that holds, a duplicate) has time to arrive
-    return {"rows": t.rows, "ids": ids}
+    return {"rows": t.rows, "ids": ids, "same_hour": same_hour}
 
 
 def test_activity_outside_its_range_fires_once(server, receiver, activity):
@@ -176,6 +190,23 @@ def test_activity_above_a_threshold_fires(server, receiver, activity):
     assert (a["deliveries"][0]["status"], a["deliveries"][0]["attempts"]) == ("delivered", 1)
 
 
+def test_skip_period_moves_the_focal_window_back(server, receiver, activity):
+    """RANGE max 0 over the previous hour (skipPeriod 1h): the traffic is in this hour."""
+    if not activity["same_hour"]:
+        pytest.skip("the hour changed between the traffic and the run")
+    assert alerts(server, model_id=ACT, monitor_id=activity["ids"]["skip"]) == []
+    assert receiver.to("act-skip") == []
+    run = monitor(server, activity["ids"]["skip"])["last_run"]
+    assert run is not None
+
+
+def test_a_monitor_names_its_version_by_id(server, receiver, activity):
+    [a] = alerts(server, model_id=ACT, monitor_id=activity["ids"]["by-id"])
+    assert (a["model_version"], a["value"]) == ("v1", activity["rows"])
+    [post] = receiver.to("act-by-id")
+    assert check_signed(post, "s3cret-by-id")["id"] == a["id"]
+
+
 def test_a_range_that_holds_and_an_inactive_monitor_send_nothing(server, receiver, activity):
     for name in ("holds", "inactive"):
         assert receiver.to(f"act-{name}") == []
@@ -185,7 +216,7 @@ def test_a_range_that_holds_and_an_inactive_monitor_send_nothing(server, receive
 
 def test_alerts_newest_first_and_filtered(server, activity):
     got = alerts(server, model_id=ACT)
-    assert {a["monitor_id"] for a in got} == {activity["ids"]["fires"], activity["ids"]["above"]}
+    assert {a["monitor_id"] for a in got} == {activity["ids"][n] for n in ("fires", "above", "by-id")}
     stamps = [a["created_at"] for a in got]
     assert stamps == sorted(stamps, reverse=True)
     assert len(alerts(server, model_id=ACT, limit=1)) == 1
@@ -219,7 +250,8 @@ def drift(server, receiver, copies):
     sampled = [dict(ref[i]) for i in rng.integers(0, len(ref), size=300)]
     std = {c: float(np.std([r[c] for r in ref], ddof=1)) for c in columns}
     shifted = [{c: r[c] + 5 * std[c] for c in columns} for r in sampled]
-    Traffic(server, DRIFT_SVC, "diabetes").many(shifted, batch=100)
+    shifted += [dict(r, s6=None) for r in shifted[:N_MISSING]]
+    Traffic(server, DRIFT_SVC, "diabetes").many(shifted, batch=110)
     Traffic(server, PLAIN_SVC, "diabetes").many(sampled, batch=100)
     rollups()
     metric = {"type": "js_divergence"}
@@ -229,33 +261,89 @@ def drift(server, receiver, copies):
                                      receiver, "drift-secret", version="v1")
         ids[f"{tag}-threshold"] = create(f"drift-{tag}-threshold", model_id, "data_drift", metric,
                                          {"name": "THRESHOLD", "threshold": 0.1}, receiver, "drift-secret")
+        for kind, mtype, m, logic in (
+            ("prediction", "prediction_drift", metric, range_logic(None, 0.1)),
+            ("missing", "missing_values", {"type": "missing_ratio", "field": "s6"},
+             {"name": "THRESHOLD", "threshold": 0.05}),
+            ("range-of-values", "values_range", {"type": "values_range", "field": "bmi"},
+             {"name": "THRESHOLD", "threshold": 0.1}),
+        ):
+            ids[f"{tag}-{kind}"] = create(f"drift-{tag}-{kind}", model_id, mtype, m, logic, receiver, "drift-secret")
     with ClientErrors() as errors:
         aporia.experimental.run_all_monitors(DRIFTED, "v1")
         aporia.experimental.run_all_monitors(PLAIN, "v1")
     assert errors.records == []
-    receiver.wait_delivered("drift-drifted-range")
-    receiver.wait_delivered("drift-drifted-threshold")
+    for kind in KINDS:
+        receiver.wait_delivered(f"drift-drifted-{kind}")
     time.sleep(3.0)
-    return {"ids": ids, "columns": columns}
+    lo, hi = min(r["bmi"] for r in ref), max(r["bmi"] for r in ref)
+    expected = {"missing": N_MISSING / len(shifted),
+                "range-of-values": sum(1 for r in shifted if not lo <= r["bmi"] <= hi) / len(shifted)}
+    return {"ids": ids, "columns": columns, "expected": expected}
 
 
-@pytest.mark.parametrize("logic", ["range", "threshold"])
-def test_drift_fires_on_the_shifted_stream(server, receiver, drift, logic):
-    [post] = receiver.to(f"drift-drifted-{logic}")
+@pytest.mark.parametrize("kind", KINDS)
+def test_drift_fires_on_the_shifted_stream(server, receiver, drift, kind):
+    [post] = receiver.to(f"drift-drifted-{kind}")
     body = check_signed(post, "drift-secret")
-    [a] = alerts(server, model_id=DRIFTED, monitor_id=drift["ids"][f"drifted-{logic}"])
+    [a] = alerts(server, model_id=DRIFTED, monitor_id=drift["ids"][f"drifted-{kind}"])
     assert body["id"] == a["id"]
-    assert a["monitor_type"] == "data_drift"
-    assert a["field"] in drift["columns"], a
-    assert a["value"] > 0.1, a
+    if kind in ("range", "threshold"):
+        assert a["monitor_type"] == "data_drift"
+        assert a["field"] in drift["columns"], a
+        assert a["value"] > 0.1, a
+    elif kind == "prediction":
+        assert a["monitor_type"] == "prediction_drift"
+        assert a["value"] > 0.1, a
+    else:
+        assert a["value"] == pytest.approx(drift["expected"][kind], abs=1e-9), a
 
 
-@pytest.mark.parametrize("logic", ["range", "threshold"])
-def test_no_drift_on_a_sample_of_the_reference(server, receiver, drift, logic):
-    assert receiver.to(f"drift-plain-{logic}") == []
-    assert alerts(server, model_id=PLAIN, monitor_id=drift["ids"][f"plain-{logic}"]) == []
-    run = monitor(server, drift["ids"][f"plain-{logic}"]).get("last_run")
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_drift_on_a_sample_of_the_reference(server, receiver, drift, kind):
+    assert receiver.to(f"drift-plain-{kind}") == []
+    assert alerts(server, model_id=PLAIN, monitor_id=drift["ids"][f"plain-{kind}"]) == []
+    run = monitor(server, drift["ids"][f"plain-{kind}"]).get("last_run")
     assert run is not None
+
+
+# ---- new_values on categorical features (fraud_svc) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def categorical(server, receiver):
+    import csv
+
+    from conftest import EXAMPLES_DIR
+
+    with open(EXAMPLES_DIR / "fraud_svc" / "model" / "reference.csv", newline="") as f:
+        ref = list(csv.DictReader(f))
+
+    def features(r):
+        return {"transaction_amount": float(r["transaction_amount"]), "payment_type": r["payment_type"],
+                "utm_medium": r["utm_medium"], "customer_id": int(r["customer_id"])}
+
+    sent = [features(r) for r in ref] + [dict(features(r), payment_type="BITCOIN") for r in ref[:10]]
+    Traffic(server, "fraud_svc", "fraud").many(sent, batch=70)
+    rollups()
+    ids = {}
+    for field in ("payment_type", "utm_medium"):
+        ids[field] = create(f"new-{field}", "fraud_svc~fraud", "new_values", {"type": "new_values", "field": field},
+                            {"name": "THRESHOLD", "threshold": 0.01}, receiver, "new-secret")
+    aporia.experimental.run_all_monitors("fraud_svc~fraud", "v1")
+    receiver.wait_delivered("new-payment_type")
+    time.sleep(2.0)
+    return {"ids": ids, "share": 10 / len(sent)}
+
+
+def test_new_values_fire_on_a_category_the_baseline_never_saw(server, receiver, categorical):
+    [a] = alerts(server, model_id="fraud_svc~fraud", monitor_id=categorical["ids"]["payment_type"])
+    assert (a["monitor_type"], a["field"]) == ("new_values", "payment_type")
+    assert a["value"] == pytest.approx(categorical["share"], abs=1e-9), a
+    [post] = receiver.to("new-payment_type")
+    assert check_signed(post, "new-secret")["id"] == a["id"]
+    assert alerts(server, model_id="fraud_svc~fraud", monitor_id=categorical["ids"]["utm_medium"]) == []
+    assert receiver.to("new-utm_medium") == []
 
 
 # ---- d) errors ---------------------------------------------------------------------------------
@@ -330,6 +418,8 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
                        "dur-secret")
         holds = create("dur-holds", "apm-durable", "model_activity", COUNT, range_logic(1, None), receiver,
                        "dur-secret")
+        cron = create("dur-cron", "apm-durable", "model_activity", COUNT, range_logic(100, None), receiver,
+                      "dur-secret", scheduling="* * * * *")
         receiver.fail("dur-fires", 10_000)  # every attempt fails until the restart
         aporia.experimental.run_all_monitors("apm-durable", "v1")
         deadline = time.monotonic() + 10
@@ -337,23 +427,28 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
             time.sleep(0.02)
         failed = receiver.to("dur-fires")
         assert failed and failed[0]["status"] == 500, failed
-        [a] = alerts(first, model_id="apm-durable")
-        assert a["monitor_id"] == fires
+        [a] = alerts(first, model_id="apm-durable", monitor_id=fires)
         time.sleep(0.5)
         assert len(receiver.to("dur-fires")) == 1
+        cron_before = len(alerts(first, model_id="apm-durable", monitor_id=cron))
 
         first.process.kill()  # SIGKILL: no shutdown of any kind
         first.process.wait(timeout=10)
+        killed_at = time.time()
         receiver.fail("dur-fires", 0)
         aporia.shutdown()
+        # Down across a tick of the every-minute monitor: it is evaluated once after the restart.
+        missed_tick = (int(killed_at) // 60 + 1) * 60
+        time.sleep(max(0.0, missed_tick + 1.0 - time.time()))
         second = ap_server(base, config=slow, admin_key=first.admin_key, data_dir=first.data_dir)
         init_client(second)
 
         monitors = {m["id"]: m for m in monitors_of(second)}
         assert {fires, holds} <= set(monitors), sorted(monitors)
         assert monitors[fires]["name"] == "dur-fires"
-        [again] = alerts(second, model_id="apm-durable")
+        [again] = alerts(second, model_id="apm-durable", monitor_id=fires)
         assert (again["id"], again["monitor_id"], again["value"]) == (a["id"], fires, 10)
+        assert alerts(second, model_id="apm-durable", monitor_id=holds) == []
         # The pending delivery resumes: the same X-Plinth-Delivery, now answered 200.
         [done] = receiver.wait_delivered("dur-fires", timeout=30)
         assert {p["headers"]["x-plinth-delivery"] for p in receiver.to("dur-fires")} == {
@@ -368,6 +463,14 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
         time.sleep(1.0)
         assert receiver.to("dur-holds") == []
         assert len(receiver.delivered("dur-fires")) == 1
+        # The missed tick: one evaluation after the restart, before the next tick.
+        deadline = time.monotonic() + 15
+        while len(alerts(second, model_id="apm-durable", monitor_id=cron)) <= cron_before:
+            assert time.monotonic() < deadline, "the tick missed while the server was down was not evaluated"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        assert time.time() < missed_tick + 60, "too slow: the next tick is due"
+        assert len(alerts(second, model_id="apm-durable", monitor_id=cron)) == cron_before + 1
     finally:
         aporia.shutdown()
         if first.process.poll() is None:

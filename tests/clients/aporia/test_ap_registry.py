@@ -6,17 +6,21 @@ retired when the service is deleted).
 Raw `requests` calls cover what the client has no function for (GET of a model, the versions
 list, the owner route) and check every answer's status and Content-Type."""
 
+import os
+import subprocess
 import uuid
 from datetime import datetime
 
 import aporia
 import aporia.experimental
 import pytest
+import requests
 from aporia.core.errors import AporiaError, AporiaHTTPError
 from dataikuapi import APINodeAdminClient
 
 from aphelpers import (
     CANCER,
+    ClientErrors,
     DIABETES,
     IRIS,
     NEVER,
@@ -210,6 +214,10 @@ def test_every_answer_is_json_typed(server):
         assert_json_type(r)
     assert [r.status_code for r in answers] == [200, 200, 200, 200, 200, 409, 404, 400, 401, 200]
     assert answers[-1].json() == {}
+    # The seed's trailing slashes (A2, A6) work too.
+    aporia.create_model("apr-slash", "Slash")
+    assert ok_json(rest(server, "DELETE", "/v1beta/models/apr-slash/"), 200) == {}
+    error_of(rest(server, "GET", "/v1beta/models/apr-slash"), 404)
     assert ok_json(answers[1], 200) == {"is_field_schema_supported": True}
     assert isinstance(answers[2].json()["environments"], list)
 
@@ -221,6 +229,11 @@ def test_auth(server):
     error_of(rest(server, "GET", "/v1beta/models", headers={"Authorization": "Bearer"}, key=None), 401)
     service_key = create_service_key(server, "diabetes_svc")
     error_of(rest(server, "GET", "/v1beta/models", key=service_key), 403)
+    for path in ("/v1/controller/graphql", "/v1/tenant-hasura/v1/graphql"):
+        query = {"query": "query($modelID: String!) { model_versions(where: {model_id: {_eq: $modelID}}) { id } }",
+                 "variables": {"modelID": DIABETES}}
+        error_of(rest(server, "POST", path, key=service_key, json=query), 403)
+        error_of(rest(server, "POST", path, key=None, json=query), 401)
     # The client with a bad token: an AporiaError carrying the server's message, at once.
     raw = error_of(rest(server, "GET", "/v1beta/models/apr-one/tags", key="not-a-key"), 401)
     init_client(server, token="not-a-key")
@@ -287,6 +300,19 @@ def test_version_errors(server):
     text = aporia_error(aporia.create_model_version, "apr-nope", "v1", "regression", FEATURES, PREDICTIONS)
     assert text == client_message("Creating model version failed, error: ", raw)
     assert ok_json(rest(server, "GET", "/v1beta/models/apr-verr/versions"), 200) == []
+
+
+def test_every_model_type_and_field_type(server):
+    aporia.create_model("apr-types", "Types")
+    fields = {f"f_{t}": t for t in ("numeric", "string", "boolean", "datetime", "categorical", "vector", "text", "dict")}
+    for i, mtype in enumerate(("binary", "multiclass", "multi-label", "regression", "ranking")):
+        aporia.create_model_version("apr-types", f"v{i}", mtype, fields, {"p": "numeric"})
+    listed = ok_json(rest(server, "GET", "/v1beta/models/apr-types/versions"), 200)
+    assert sorted(v["model_type"] for v in listed) == sorted(("binary", "multiclass", "multi-label", "regression",
+                                                              "ranking"))
+    raw = error_of(rest(server, "POST", "/v1beta/models/apr-types/versions",
+                        json=client_version_body("bad", "regression", {"f": "complex"}, {"p": "numeric"})), 400)
+    assert "complex" in raw["message"] + " " + str(raw.get("detail")), raw
 
 
 def test_dict_field_schemas_pass_because_capabilities_say_so(server):
@@ -448,3 +474,123 @@ def test_new_generations_are_versions_and_deleting_the_service_retires(server, t
     assert ok_json(rest(server, "GET", f"/v1beta/monitors/{monitor_id}"), 200)["id"] == monitor_id
     # The examples are untouched.
     assert get_model(server, DIABETES)["retired"] is False
+
+
+# ---- feature importance and positions, the SDK's other version routes ------------------------
+
+
+def version_of(server, model_id, name):
+    [v] = [v for v in get_model(server, model_id)["versions"] if v["name"] == name]
+    return v
+
+
+def test_feature_importance_replaces_and_checks_its_keys(server):
+    m = "apr-fi"
+    aporia.create_model(m, "Feature importance")
+    model = aporia.create_model_version(m, "v1", "regression", FEATURES, PREDICTIONS,
+                                        feature_importance={"x": 0.5, "c": 0.3, "flag": 0.2})
+    assert version_of(server, m, "v1").get("feature_importance") == {"x": 0.5, "c": 0.3, "flag": 0.2}
+    # The client's call (its errors are only logged): a partial map replaces the old one.
+    with ClientErrors() as errors:
+        model.set_feature_importance({"x": 1.0})
+    assert errors.records == []
+    assert version_of(server, m, "v1")["feature_importance"] == {"x": 1.0}
+    # By version id too.
+    vid = version_of(server, m, "v1")["id"]
+    ok_json(rest(server, "POST", f"/v1beta/models/{m}/versions/{vid}/feature_importance",
+                 json={"feature_importance": {"c": 2.0, "flag": 1.0}}), 200)
+    assert version_of(server, m, "v1")["feature_importance"] == {"c": 2.0, "flag": 1.0}
+    raw = error_of(rest(server, "POST", f"/v1beta/models/{m}/versions/v1/feature_importance",
+                        json={"feature_importance": {"nope": 1.0}}), 400)
+    assert "nope" in raw["message"] + " " + str(raw.get("detail")), raw
+    assert version_of(server, m, "v1")["feature_importance"] == {"c": 2.0, "flag": 1.0}
+    error_of(rest(server, "POST", f"/v1beta/models/{m}/versions/v9/feature_importance",
+                  json={"feature_importance": {"x": 1.0}}), 404)
+
+
+def test_feature_positions_need_exactly_the_schemas_features(server):
+    m = "apr-fp"
+    aporia.create_model(m, "Feature positions")
+    aporia.create_model_version(m, "v1", "regression", FEATURES, PREDICTIONS)
+    body = ok_json(rest(server, "POST", f"/v1beta/models/{m}/versions/v1/feature_positions",
+                        json={"feature_positions": {"x": 1, "c": 2, "flag": 3}}), 200)
+    assert body is not None
+    assert version_of(server, m, "v1").get("feature_positions") == {"x": 1, "c": 2, "flag": 3}
+    for bad in ({"x": 1, "c": 2}, {"x": 1, "c": 2, "flag": 3, "extra": 4}):
+        error_of(rest(server, "POST", f"/v1beta/models/{m}/versions/v1/feature_positions",
+                      json={"feature_positions": bad}), 400)
+    assert version_of(server, m, "v1")["feature_positions"] == {"x": 1, "c": 2, "flag": 3}
+
+
+def test_the_sdks_other_version_routes_answer(server):
+    m = "apr-sdk"
+    aporia.create_model(m, "SDK routes")
+    model = aporia.create_model_version(m, "v1", "regression", FEATURES, PREDICTIONS)
+    model.upload_model_artifact(b"\x08\x07fake-onnx-bytes", "onnx")
+    with ClientErrors() as errors:
+        model.log_index_to_word_mapping({0: "zero", 1: "one"})
+    assert errors.records == []
+    source = aporia.PostgresJDBCDataSource(url="jdbc:postgresql://db.invalid/x", query="select 1", user="u",
+                                           password="p")
+    model.connect_serving(data_source=source, id_column="id", timestamp_column="ts")
+    model.set_sync_enabled(True)
+    model.get_dataset_sync_status("serving")
+    # None of these touched the version's schema.
+    v = version_of(server, m, "v1")
+    assert v["version_schema"]["features"] == FEATURES
+    # On an unknown version they are 404s.
+    error_of(rest(server, "POST", f"/v1beta/models/{m}/versions/v9/model_artifact",
+                  json={"artifact_base64": "AA==", "artifact_type": "onnx"}), 404)
+
+
+def test_environments(server):
+    body = ok_json(rest(server, "POST", "/v1beta/environments", json={"name": "staging"}), (200, 201))
+    assert body.get("environment_id") and "cluster_id" in body, body
+    envs = ok_json(rest(server, "GET", "/v1beta/environments"), 200)["environments"]
+    assert {"id": body["environment_id"], "name": "staging"} in envs, envs
+
+
+# ---- GraphQL errors, deleting a model's monitors, the monitoring key ---------------------------
+
+
+@pytest.mark.parametrize("path", ["/v1/controller/graphql", "/v1/tenant-hasura/v1/graphql"])
+def test_graphql_errors_are_200_with_errors(server, path):
+    r = rest(server, "POST", path, json={"query": "query { noSuchField { x } }", "variables": {}})
+    body = ok_json(r, 200)
+    assert isinstance(body.get("errors"), list) and body["errors"], body
+    e = body["errors"][0]
+    assert isinstance(e["message"], str) and e["message"]
+    assert isinstance(e["extensions"]["verbose_message"], str), e
+    assert "noSuchField" in e["message"] + e["extensions"]["verbose_message"], e
+
+
+def test_deleting_a_model_deletes_its_monitors(server):
+    m = "apr-mon-del"
+    aporia.create_model(m, "Monitored")
+    aporia.create_model_version(m, "v1", "regression", FEATURES, PREDICTIONS)
+    mid = aporia.experimental.create_monitor(
+        "goes with its model", "model_activity", NEVER,
+        monitor_configuration(m, {"type": "count", "field": "_id"}, range_logic(1, None)))
+    ok_json(rest(server, "GET", f"/v1beta/monitors/{mid}"), 200)
+    aporia.delete_model(m)
+    error_of(rest(server, "GET", f"/v1beta/monitors/{mid}"), 404)
+
+
+def test_a_monitoring_key_serves_the_aporia_api_not_the_admin_api(server):
+    out = subprocess.run([os.environ["PLINTH_BIN"], "keys", "add", "--monitoring", "--label", "aporia-tests",
+                          "--server", server.url, "--admin-key", server.admin_key],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    key = out.stdout.strip().splitlines()[0].strip()
+    init_client(server, token=key)
+    try:
+        assert aporia.create_model("apr-monkey", "Monitoring key") == "apr-monkey"
+        aporia.create_model_version("apr-monkey", "v1", "regression", FEATURES, PREDICTIONS)
+        aporia.add_model_tags("apr-monkey", {"by": "monitoring key"})
+        assert aporia.get_model_tags("apr-monkey") == {"tags": {"by": "monitoring key"}}
+        assert [v.name for v in aporia.experimental.get_model_versions("apr-monkey")] == ["v1"]
+    finally:
+        init_client(server)
+    admin = requests.get(server.admin_url("services"), auth=(key, ""), timeout=30)
+    assert admin.status_code in (401, 403), admin.text
+    assert requests.get(server.admin_url("services"), auth=(server.admin_key, ""), timeout=30).status_code == 200
