@@ -385,6 +385,13 @@ def test_an_unknown_model_is_a_404(server):
     assert "Aporia server not found" not in text
 
 
+def test_an_unknown_accuracy_metric_is_a_400_naming_it(server):
+    body = monitor_body(mtype="performance_degradation")
+    body["configuration"]["configuration"]["metric"] = {"type": "sparkle_score"}
+    raw = error_of(rest(server, "POST", "/v1beta/monitors", json=body), 400)
+    assert "sparkle_score" in raw["message"] + " " + str(raw.get("detail")), raw
+
+
 def test_a_bad_configuration_is_a_400(server):
     body = monitor_body()
     del body["configuration"]["configuration"]["logicEvaluations"]

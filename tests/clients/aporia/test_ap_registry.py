@@ -20,6 +20,9 @@ from dataikuapi import APINodeAdminClient
 
 from aphelpers import (
     CANCER,
+    Traffic,
+    alerts,
+    rollups,
     ClientErrors,
     DIABETES,
     IRIS,
@@ -447,6 +450,25 @@ def test_deployed_examples_are_models(server, model_id, service, endpoint, model
     assert model_id in {x["id"] for x in ok_json(rest(server, "GET", "/v1beta/models"), 200)["models"]}
 
 
+def test_create_model_of_a_mirrored_id_is_a_409_the_client_takes_as_success(server):
+    """`create_model` is the SDK's "make sure it exists": an existing id, a deployed one included,
+    is a 409 (docs: "An existing id: 409"), which the client returns as success."""
+    r = rest(server, "POST", "/v1beta/models", json={"id": DIABETES, "name": "mine"})
+    error_of(r, 409)
+    assert r.json()["id"] == DIABETES
+    assert aporia.create_model(DIABETES, "mine") == DIABETES
+    assert get_model(server, DIABETES)["source"] == "plinth"
+
+
+def test_a_body_over_the_limit_is_a_json_413(server):
+    """Every answer is JSON-typed, a 413 too: a text/plain one makes the client retry 4 times."""
+    big = b'{"id": "apr-big", "name": "big", "description": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    for path in ("/v1beta/models", "/v1/controller/graphql"):
+        r = rest(server, "POST", path, data=big, headers={"Content-Type": "application/json"})
+        error_of(r, 413)
+    error_of(rest(server, "GET", "/v1beta/models/apr-big"), 404)
+
+
 def test_a_mirrored_model_cannot_be_deleted(server):
     raw = error_of(rest(server, "DELETE", f"/v1beta/models/{DIABETES}"), 409)
     assert aporia_error(aporia.delete_model, DIABETES) == client_message("Deleting model failed, error: ", raw)
@@ -466,12 +488,18 @@ def test_new_generations_are_versions_and_deleting_the_service_retires(server, t
     assert names == ["v1", "v2"]
     monitor_id = aporia.experimental.create_monitor(
         "retire watch", "model_activity", NEVER,
-        monitor_configuration(model_id, {"type": "count", "field": "_id"}, range_logic(1, None)))
+        monitor_configuration(model_id, {"type": "count", "field": "_id"}, range_logic(1000, None)))
+    _, ref = reference("diabetes_svc")
+    Traffic(server, svc, "diabetes").many(ref[:3])
+    rollups()
+    aporia.experimental.run_all_monitors(model_id, "v2")
+    [alert] = alerts(server, model_id=model_id)
     service.delete()
     m = get_model(server, model_id)
     assert m["retired"] is True
     assert sorted(v["name"] for v in m["versions"]) == ["v1", "v2"]
     assert ok_json(rest(server, "GET", f"/v1beta/monitors/{monitor_id}"), 200)["id"] == monitor_id
+    assert [a["id"] for a in alerts(server, model_id=model_id)] == [alert["id"]]
     # The examples are untouched.
     assert get_model(server, DIABETES)["retired"] is False
 
