@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import pytest
+import requests
 
 import aporia
 import aporia.experimental
@@ -305,6 +306,52 @@ def test_no_drift_on_a_sample_of_the_reference(server, receiver, drift, kind):
     assert alerts(server, model_id=PLAIN, monitor_id=drift["ids"][f"plain-{kind}"]) == []
     run = monitor(server, drift["ids"][f"plain-{kind}"]).get("last_run")
     assert run is not None
+
+
+DRIFT_METRICS = ("js_divergence", "psi", "kl_divergence", "hellinger", "dissimilarity")
+
+
+@pytest.fixture(scope="module")
+def drift_values(server, drift):
+    """Monitors that always fire (THRESHOLD -1) on the plain stream, to read their values: every
+    drift metric on bmi, on the worst feature, on the prediction; and the default metric."""
+    ids = {}
+    for metric in DRIFT_METRICS + ("js_distance", None):
+        for field in ("bmi", None, "PREDICTION"):
+            m = {} if metric is None else {"type": metric}
+            if field not in (None, "PREDICTION"):
+                m["field"] = field
+            mtype = "prediction_drift" if field == "PREDICTION" else "data_drift"
+            cfg = monitor_configuration(PLAIN, m, {"name": "THRESHOLD", "threshold": -1.0})
+            ids[(metric, field)] = aporia.experimental.create_monitor(f"value-{metric}-{field}", mtype, NEVER, cfg)
+    aporia.experimental.run_all_monitors(PLAIN, "v1")
+    return ids
+
+
+def datarobot_api(server, path, **params):
+    """The same store through Plinth's DataRobot API (Authorization: Token)."""
+    r = requests.get(f"{server.url}/api/v2/deployments/{PLAIN}/{path}/", params=params,
+                     headers={"Authorization": f"Token {server.admin_key}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("metric", DRIFT_METRICS + ("js_distance", None))
+def test_drift_values_are_the_stores_scores(server, drift_values, metric):
+    """The alert's value is the drift score the DataRobot API shows for the same traffic: of the
+    field, of the worst feature when no field is named, of the prediction for prediction_drift;
+    js_distance is js_divergence, and so is a metric without a type."""
+    dr_metric = "js_divergence" if metric in (None, "js_distance") else metric
+    scores = {d["name"]: d["driftScore"] for d in datarobot_api(server, "featureDrift", metric=dr_metric,
+                                                                 limit=100)["data"]}
+    target = datarobot_api(server, "targetDrift", metric=dr_metric)["driftScore"]
+    worst = max(scores, key=scores.get)
+    for field, want_field, want in (("bmi", "bmi", scores["bmi"]), (None, worst, scores[worst]),
+                                    ("PREDICTION", None, target)):
+        [a] = alerts(server, model_id=PLAIN, monitor_id=drift_values[(metric, field)])
+        assert a["value"] == pytest.approx(want, abs=1e-9), (metric, field, a)
+        if want_field is not None:
+            assert a["field"] == want_field, (metric, field, a)
 
 
 # ---- new_values on categorical features (fraud_svc) -------------------------------------------
