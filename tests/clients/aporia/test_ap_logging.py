@@ -266,6 +266,9 @@ def trained(server, receiver):
         make("range", "values_range", {"type": "values_range", "field": "a"}, {"name": "THRESHOLD", "threshold": 0.5})
         make("missing", "missing_values", {"type": "missing_ratio", "field": "b"},
              {"name": "THRESHOLD", "threshold": 0.1})
+        # Neither has actuals; both versions are minutes old.
+        make("accuracy", "performance_degradation", {"type": "rmse"}, {"name": "THRESHOLD", "threshold": 0.0})
+        make("stale", "model_staleness", {"type": "hours"}, range_logic(None, None) | {"max": 1})
         aporia.experimental.run_all_monitors(model_id, "v1")
     time.sleep(2.0)
     return {"ids": ids, "expected": expected}
@@ -294,3 +297,19 @@ def test_without_a_baseline_nothing_fires_and_last_run_says_why(server, receiver
     run = monitor(server, trained["ids"][name]).get("last_run")
     assert run is not None
     assert "baseline" in json.dumps(run).lower(), run
+
+
+@pytest.mark.parametrize("model_id", ["apl-trained", "apl-untrained"])
+def test_without_actuals_accuracy_does_not_fire_and_says_why(server, receiver, trained, model_id):
+    name = f"{model_id}-accuracy"
+    assert alerts(server, model_id=model_id, monitor_id=trained["ids"][name]) == []
+    assert receiver.to(name) == []
+    run = monitor(server, trained["ids"][name]).get("last_run")
+    assert run is not None and "actual" in json.dumps(run).lower(), run
+
+
+@pytest.mark.parametrize("model_id", ["apl-trained", "apl-untrained"])
+def test_a_fresh_version_is_not_stale(server, receiver, trained, model_id):
+    name = f"{model_id}-stale"
+    assert alerts(server, model_id=model_id, monitor_id=trained["ids"][name]) == []
+    assert receiver.to(name) == []

@@ -622,3 +622,23 @@ def test_a_monitoring_key_serves_the_aporia_api_not_the_admin_api(server):
     admin = requests.get(server.admin_url("services"), auth=(key, ""), timeout=30)
     assert admin.status_code in (401, 403), admin.text
     assert requests.get(server.admin_url("services"), auth=(server.admin_key, ""), timeout=30).status_code == 200
+
+
+def test_concurrent_retries_and_merges(server):
+    """Eight identical version POSTs at once (a client retrying while the first is in flight)
+    make one version; eight tag merges at once never go past ten tags."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    m = "apr-race"
+    aporia.create_model(m, "Race")
+    body = client_version_body("v1", "regression", FEATURES, PREDICTIONS)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: rest(server, "POST", f"/v1beta/models/{m}/versions", json=body), range(8)))
+    assert sorted(r.status_code for r in answers) == [200] * 7 + [201], [r.text for r in answers]
+    listed = ok_json(rest(server, "GET", f"/v1beta/models/{m}/versions"), 200)
+    assert len(listed) == 1 and {r.json()["id"] for r in answers} == {listed[0]["id"]}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: rest(server, "POST", f"/v1beta/models/{m}/tags",
+                                               json={"tags": {f"t{i}a": "x", f"t{i}b": "y"}}), range(8)))
+    assert sorted(r.status_code for r in answers) == [200] * 5 + [400] * 3, [r.text for r in answers]
+    assert len(aporia.get_model_tags(m)["tags"]) == 10
