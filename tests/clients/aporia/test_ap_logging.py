@@ -313,3 +313,30 @@ def test_a_fresh_version_is_not_stale(server, receiver, trained, model_id):
     name = f"{model_id}-stale"
     assert alerts(server, model_id=model_id, monitor_id=trained["ids"][name]) == []
     assert receiver.to(name) == []
+
+
+def test_occurred_at_puts_rows_in_their_hour(server):
+    """Rows logged with `occurred_at` 3 hours and 3 days ago count in the focal windows that
+    hold those hours (the last n hour buckets, the current one included)."""
+    from datetime import datetime, timedelta, timezone
+
+    m = "apl-when"
+    aporia.create_model(m, "When")
+    aporia.create_model_version(m, "v1", "regression", {"a": "numeric"}, {"y": "numeric"})
+    model = aporia.Model(m, "v1")
+    now = datetime.now(timezone.utc)
+    with ClientErrors() as errors:
+        for n, ago in ((20, timedelta(hours=3)), (5, timedelta(days=3)), (10, None)):
+            model.log_batch_prediction(
+                [{"id": f"w{ago}{i}", "features": {"a": 1.0}, "predictions": {"y": 1.0},
+                  **({"occurred_at": now - ago} if ago else {})} for i in range(n)])
+        assert model.flush() == 0
+    assert errors.records == []
+    rollups()
+    ids = {focal: aporia.experimental.create_monitor(
+        f"when-{focal}", "model_activity", NEVER,
+        monitor_configuration(m, {"type": "count", "field": "_id"}, {"name": "THRESHOLD", "threshold": -1},
+                              focal=focal)) for focal in ("1h", "4h", "1d", "1w")}
+    aporia.experimental.run_all_monitors(m, "v1")
+    got = {focal: [a["value"] for a in alerts(server, model_id=m, monitor_id=mid)] for focal, mid in ids.items()}
+    assert got == {"1h": [10], "4h": [30], "1d": [30], "1w": [35]}

@@ -172,6 +172,10 @@ def test_activity_outside_its_range_fires_once(server, receiver, activity):
         assert (body["id"], body["monitor_id"], body["model_id"]) == (a["id"], activity["ids"]["fires"], ACT)
         assert body["value"] == activity["rows"]
     assert (a["monitor_type"], a["monitor_name"], a["model_version"]) == ("model_activity", "act-fires", "v1")
+    # The webhook carries the alert: every documented field, as the alerts list shows it.
+    fields = ("id", "monitor_id", "monitor_name", "monitor_type", "model_id", "model_version", "severity",
+              "alert_type", "field", "value", "threshold", "description", "focal_start", "focal_end", "created_at")
+    assert {k: bodies[-1].get(k) for k in fields} == {k: a[k] for k in fields}
     assert a["value"] == activity["rows"]
     assert a["threshold"] == {"min": activity["rows"] + 100, "max": None}
     assert a["severity"] == "MEDIUM" and a["alert_type"] == "model_activity_threshold"
