@@ -606,7 +606,7 @@ def test_deleting_a_model_deletes_its_monitors(server):
 
 def test_a_monitoring_key_serves_the_aporia_api_not_the_admin_api(server):
     out = subprocess.run([os.environ["PLINTH_BIN"], "keys", "add", "--monitoring", "--label", "aporia-tests",
-                          "--server", server.url, "--admin-key", server.admin_key],
+                          "--server", server.url, f"--admin-key={server.admin_key}"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     key = out.stdout.strip().splitlines()[0].strip()
