@@ -110,7 +110,7 @@ def fired(server, receiver, logged):
         hook = webhook(receiver.hook(name), secret)
         if secret is None:
             del hook["secret"]
-        cfg = monitor_configuration(MODEL, metric, logic, [hook], version="v1")
+        cfg = monitor_configuration(MODEL, metric, logic, [hook], version="v1", focal="1d")
         made[name] = aporia.experimental.create_monitor(name, mtype, NEVER, cfg)
 
     fires = range_logic(logged["rows"] + 100, None)
@@ -259,7 +259,7 @@ def trained(server, receiver):
     for model_id in ("apl-trained", "apl-untrained"):
         def make(kind, mtype, metric, logic):
             name = f"{model_id}-{kind}"
-            cfg = monitor_configuration(model_id, metric, logic, [webhook(receiver.hook(name), SECRET)])
+            cfg = monitor_configuration(model_id, metric, logic, [webhook(receiver.hook(name), SECRET)], focal="1d")
             ids[name] = aporia.experimental.create_monitor(name, mtype, NEVER, cfg)
 
         make("drift", "data_drift", {"type": "js_divergence", "field": "a"}, range_logic(None, 0.1))
@@ -325,6 +325,9 @@ def test_occurred_at_puts_rows_in_their_hour(server):
     aporia.create_model_version(m, "v1", "regression", {"a": "numeric"}, {"y": "numeric"})
     model = aporia.Model(m, "v1")
     now = datetime.now(timezone.utc)
+    if now.minute == 59 and now.second > 50:
+        time.sleep(61 - now.second)  # the run must fall in the hour of the rows logged "now"
+        now = datetime.now(timezone.utc)
     with ClientErrors() as errors:
         for n, ago in ((20, timedelta(hours=3)), (5, timedelta(days=3)), (10, None)):
             model.log_batch_prediction(

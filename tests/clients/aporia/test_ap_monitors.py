@@ -82,8 +82,11 @@ def copies(server, tmp_path_factory):
         deploy_copy(server, "diabetes_svc", svc, tmp)
 
 
-def create(name, model_id, mtype, metric, logic, receiver, secret, version=None, scheduling=NEVER, **kw):
-    cfg = monitor_configuration(model_id, metric, logic, [webhook(receiver.hook(name), secret)], version=version)
+def create(name, model_id, mtype, metric, logic, receiver, secret, version=None, scheduling=NEVER, focal="1d", **kw):
+    """A monitor notifying the receiver's hook `name`. The focal window is a day, so that the
+    values do not depend on whether an hour ended during the module."""
+    cfg = monitor_configuration(model_id, metric, logic, [webhook(receiver.hook(name), secret)], version=version,
+                                focal=focal)
     return aporia.experimental.create_monitor(name, mtype, scheduling, cfg, **kw)
 
 
