@@ -61,7 +61,7 @@ N_MISSING = 30
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("ap-monitors")
-    s = ap_server(base, examples=("diabetes_svc", "fraud_svc"), config=FAST)
+    s = ap_server(base, examples=("diabetes_svc", "fraud_svc", "iris_svc"), config=FAST)
     init_client(s)
     yield s
     aporia.shutdown()
@@ -361,6 +361,25 @@ def test_drift_values_are_the_stores_scores(server, drift_values, metric):
             assert a["field"] == want_field, (metric, field, a)
 
 
+def test_prediction_drift_of_a_multiclass_model(server):
+    """iris: categorical predictions; the value is the store's target drift score."""
+    _, ref = reference("iris_svc")
+    Traffic(server, "iris_svc", "iris").many(ref + ref[:40], batch=38)
+    rollups()
+    ids = {metric: aporia.experimental.create_monitor(
+        f"iris-{metric}", "prediction_drift", NEVER,
+        monitor_configuration("iris_svc~iris", {"type": metric}, {"name": "THRESHOLD", "threshold": -1.0}, focal="1d"))
+        for metric in DRIFT_METRICS}
+    aporia.experimental.run_all_monitors("iris_svc~iris", "v1")
+    for metric, mid in ids.items():
+        r = requests.get(f"{server.url}/api/v2/deployments/iris_svc~iris/targetDrift/", params={"metric": metric},
+                         headers={"Authorization": f"Token {server.admin_key}"}, timeout=30)
+        assert r.status_code == 200, r.text
+        [a] = alerts(server, model_id="iris_svc~iris", monitor_id=mid)
+        assert a["value"] == pytest.approx(r.json()["driftScore"], abs=1e-9), (metric, a, r.json())
+        assert a["value"] > 0, (metric, a)
+
+
 # ---- new_values on categorical features (fraud_svc) -------------------------------------------
 
 
@@ -464,7 +483,7 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
     base = tmp_path_factory.mktemp("ap-durable")
     # Retries 1.5 s apart: the kill falls between the first (failed) attempt's record and the next.
     slow = "[plugins.aporia]\nwebhook_backoff_ms = 1500\n"
-    first = ap_server(base, config=slow)
+    first = ap_server(base, examples=("diabetes_svc",), config=slow)
     second = None
     try:
         init_client(first)
@@ -501,7 +520,7 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
         # Down across a tick of the every-minute monitor: it is evaluated once after the restart.
         missed_tick = (int(killed_at) // 60 + 1) * 60
         time.sleep(max(0.0, missed_tick + 1.0 - time.time()))
-        second = ap_server(base, config=slow, admin_key=first.admin_key, data_dir=first.data_dir)
+        second = ap_server(base, config=slow, admin_key=first.admin_key, data_dir=first.data_dir)  # no examples again
         init_client(second)
 
         monitors = {m["id"]: m for m in monitors_of(second)}
@@ -515,11 +534,14 @@ def test_monitors_alerts_and_a_pending_delivery_survive_kill_9(server, receiver,
         assert {p["headers"]["x-plinth-delivery"] for p in receiver.to("dur-fires")} == {
             failed[0]["headers"]["x-plinth-delivery"]}
         assert check_signed(done, "dur-secret")["id"] == a["id"]
+        assert int(done["headers"]["x-plinth-timestamp"]) > int(failed[0]["headers"]["x-plinth-timestamp"])
         again = wait_delivery_status(second, a["id"], "apm-durable")
         assert again["deliveries"][0]["status"] == "delivered", again["deliveries"]
         assert again["deliveries"][0]["attempts"] >= 2, again["deliveries"]
-        # The registry survived too.
+        # The registry survived too, the deployed example's mirror included.
         assert aporia.get_model_tags("apm-durable") == {"tags": {"keep": "me"}}
+        m = ok_json(rest(second, "GET", f"/v1beta/models/{DIABETES}"), 200)
+        assert (m["source"], m["retired"], [v["name"] for v in m["versions"]]) == ("plinth", False, ["v1"])
         assert [v.name for v in aporia.experimental.get_model_versions("apm-durable")] == ["v1"]
         time.sleep(1.0)
         assert receiver.to("dur-holds") == []
