@@ -1,14 +1,17 @@
 """Monitors that really run, through the real `aporia` client, on traffic sent through the real
-`dataikuapi` client to copies of `diabetes_svc`:
+`dataikuapi` client to copies of `diabetes_svc` (and to `fraud_svc`, `iris_svc`):
 
 a) `model_activity`: a RANGE the traffic leaves fires after `run_all_monitors`, one it holds does
-   not, an inactive monitor does not;
+   not, an inactive monitor does not (until PATCHed active); THRESHOLD; a version named by id;
+   skipPeriod;
 b) `data_drift` (js_divergence, RANGE and THRESHOLD), `prediction_drift`, `missing_values` and
    `values_range` fire on a stream shifted by several standard deviations (some rows missing s6)
-   and not on a stream sampled from the reference;
+   and not on a stream sampled from the reference; every drift metric's value is the store's
+   score (as Plinth's DataRobot API shows it); `new_values` on a category the baseline never saw;
 c) webhooks: exactly one delivered POST per firing, retried with the same X-Plinth-Delivery after
-   a 500, signed with the notification's secret; the alerts list shows the delivery's log;
-d) errors: bad cron expressions, unknown type, custom_metric, unknown model;
+   a 500, signed with the notification's secret, carrying the alert; the alerts list shows the
+   delivery's log;
+d) errors: bad cron expressions, unknown type, custom_metric, unknown model, bad configurations;
 e) durability: monitors, alerts and a pending delivery survive `kill -9`, and the tick missed
    while the server was down is evaluated once after the restart;
 and a monitor on the cron schedule `* * * * *` fires on its own, once per tick.
@@ -119,6 +122,7 @@ def test_arm_a_monitor_on_every_minute(server, receiver):
     scheduler fires it at the next minute; checked by the module's last test."""
     _, ref = reference("diabetes_svc")
     Traffic(server, "diabetes_svc", "diabetes").many(ref[:5])
+    rollups()
     SCHED["created"] = time.time()
     SCHED["id"] = create("sched", DIABETES, "model_activity", COUNT, range_logic(100, None), receiver,
                          "sched-secret", scheduling="* * * * *")
