@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Client conformance harness: runs the real `dataikuapi` and `datarobot` clients against a
-# Plinth server.
+# Client conformance harness: runs the real `dataikuapi`, `datarobot` and `aporia` clients
+# against a Plinth server.
 #
 #   PLINTH_BIN=target/release/plinth tests/clients/run.sh [paths...] [pytest args...]
 #
 # Leading arguments that are existing files or directories choose the tests (default: all of
-# tests/clients). Two passes:
-#   1. the main venv (requirements.txt: dataikuapi and datarobot 3.20.0) on the chosen tests;
+# tests/clients). Three passes:
+#   1. the main venv (requirements.txt: dataikuapi and datarobot 3.20.0) on the chosen tests
+#      outside tests/clients/aporia (skipped when every chosen path is under it);
 #   2. when the choice includes tests/clients/datarobot, the venv
 #      ${PLINTH_CLIENT_VENV}-datarobot-3.0 (requirements-datarobot-3.0.txt: datarobot 3.0.3) on
-#      the chosen tests under tests/clients/datarobot only.
+#      the chosen tests under tests/clients/datarobot only;
+#   3. when the choice includes tests/clients/aporia, the venv ${PLINTH_CLIENT_VENV}-aporia
+#      (requirements-aporia.txt: aporia 2.19.0, which pins its own numpy, certifi and
+#      requests) on the chosen tests under tests/clients/aporia only.
 #
 # PLINTH_BIN          the server binary (required; build it with `cargo build --release -p plinth`)
 # PLINTH_CLIENT_VENV  the virtualenv to create or reuse (default tests/clients/.venv)
-# PYTHON              the interpreter that creates the venv (default python3.11, else python3)
+# PYTHON              the interpreter that creates the venvs (default python3.11, else python3)
 #
-# PLINTH_SKIP_DATAROBOT_3_0=1 skips the second pass.
+# PLINTH_SKIP_DATAROBOT_3_0=1 skips the second pass, PLINTH_SKIP_APORIA=1 the third.
 #
 # Requirements are (re)installed only when their file changed (hash stamp in the venv).
 # The exit code is the first failing pass's; "no tests collected" (5) counts as a failure.
@@ -84,23 +88,33 @@ done
 if [[ ${#paths[@]} -eq 0 ]]; then
     paths=("$here")
 fi
-# The chosen tests under tests/clients/datarobot (for the 3.0 pass).
+# The chosen tests under tests/clients/datarobot (for the 3.0 pass), under tests/clients/aporia
+# (for the Aporia pass), and the others (for the main pass, which never collects
+# tests/clients/aporia: the main venv has no Aporia client).
 dr_dir="$here/datarobot"
+ap_dir="$here/aporia"
 dr_paths=()
+ap_paths=()
+main_paths=()
 for p in "${paths[@]}"; do
     p="${p%/}"
     case "$p/" in
+        "$ap_dir"/*) ap_paths+=("$p") ;;
+        *) main_paths+=("$p") ;;
+    esac
+    case "$p/" in
         "$dr_dir"/*) dr_paths+=("$p") ;;
-        "$here"/) dr_paths+=("$dr_dir") ;;
-        "$repo"/|"$repo/tests"/) dr_paths+=("$dr_dir") ;;
+        "$here"/|"$repo"/|"$repo/tests"/) dr_paths+=("$dr_dir"); ap_paths+=("$ap_dir") ;;
     esac
 done
 
-ensure_venv "$venv" "$here/requirements.txt"
 cd "$repo"
 status=0
-echo "run.sh: pass 1: $("$venv/bin/python" -c 'import datarobot; print("datarobot", datarobot.__version__)')" >&2
-run_pytest "$venv" "${paths[@]}" "$@" || status=$?
+if [[ ${#main_paths[@]} -gt 0 ]]; then
+    ensure_venv "$venv" "$here/requirements.txt"
+    echo "run.sh: pass 1: $("$venv/bin/python" -c 'import datarobot; print("datarobot", datarobot.__version__)')" >&2
+    run_pytest "$venv" --ignore="$ap_dir" "${main_paths[@]}" "$@" || status=$?
+fi
 
 if [[ ${#dr_paths[@]} -gt 0 && -z "${PLINTH_SKIP_DATAROBOT_3_0:-}" ]]; then
     venv30="${venv%/}-datarobot-3.0"
@@ -109,5 +123,14 @@ if [[ ${#dr_paths[@]} -gt 0 && -z "${PLINTH_SKIP_DATAROBOT_3_0:-}" ]]; then
     status2=0
     run_pytest "$venv30" "${dr_paths[@]}" "$@" || status2=$?
     if [[ $status -eq 0 ]]; then status=$status2; fi
+fi
+
+if [[ ${#ap_paths[@]} -gt 0 && -z "${PLINTH_SKIP_APORIA:-}" ]]; then
+    venvap="${venv%/}-aporia"
+    ensure_venv "$venvap" "$here/requirements-aporia.txt"
+    echo "run.sh: pass 3: $("$venvap/bin/python" -c 'import importlib.metadata as m; print("aporia", m.version("aporia"))') on ${ap_paths[*]}" >&2
+    status3=0
+    run_pytest "$venvap" "${ap_paths[@]}" "$@" || status3=$?
+    if [[ $status -eq 0 ]]; then status=$status3; fi
 fi
 exit $status
