@@ -34,6 +34,29 @@ pub struct Ap {
 /// A handler's result.
 pub type Answer = Result<Response, ApError>;
 
+/// The default of `[plugins.aporia] max_body_bytes`: the SDK sends up to 4,000 predictions in
+/// one `logPredictions`.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 << 20;
+
+/// A request body within the plugin's limit; beyond it, a JSON 413 the client does not retry.
+pub struct Body(pub bytes::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = ApError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApError> {
+        match bytes::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApError::new(
+                413,
+                "Request body too large",
+                "the body exceeds [plugins.aporia] max_body_bytes; send fewer predictions per call",
+            )),
+            Err(e) => Err(ApError::bad_request(e.body_text())),
+        }
+    }
+}
+
 impl Ap {
     /// Now, ms since the epoch.
     pub fn now_ms(&self) -> i64 {

@@ -1,7 +1,7 @@
 //! The two GraphQL endpoints the SDK posts its fixed queries to. No general GraphQL engine:
 //! the root field of the operation picks a handler, which reads the `variables`.
 
-use crate::app::{Ap, authenticate, object_body};
+use crate::app::{Ap, Body, authenticate, object_body};
 use crate::error::{ApError, graphql_error, json_response};
 use crate::series::{endpoint_of, series_of};
 use axum::extract::State;
@@ -47,13 +47,13 @@ fn var<'a>(vars: &'a Map<String, Value>, name: &str) -> Result<&'a str, GqlError
 pub async fn controller(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Response {
     serve(ap, headers, body, Endpoint::Controller).await
 }
 
 /// `POST /v1/tenant-hasura/v1/graphql`.
-pub async fn hasura(State(ap): State<Arc<Ap>>, headers: HeaderMap, body: bytes::Bytes) -> Response {
+pub async fn hasura(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): Body) -> Response {
     serve(ap, headers, body, Endpoint::Hasura).await
 }
 
@@ -138,7 +138,7 @@ async fn log_predictions(ap: &Ap, key: &str, vars: &Map<String, Value>) -> Gql {
             .submit_actuals(&service, &endpoint, &read.actuals)
             .await?;
     }
-    Ok(json!({"warnings": read.warnings}))
+    Ok(json!({"warnings": read.answer_warnings()}))
 }
 
 async fn log_arbitrary(ap: &Ap, vars: &Map<String, Value>) -> Gql {

@@ -15,8 +15,34 @@ pub struct Fragments {
     pub rows: Vec<LoggedRow>,
     /// Actuals.
     pub actuals: Vec<Actual>,
-    /// Fragments that were skipped, and why.
+    /// What was wrong with some fragments (the first [`MAX_WARNINGS`]).
     pub warnings: Vec<String>,
+    /// How many warnings there were in all.
+    pub warned: usize,
+}
+
+/// At most this many warnings are listed; the rest are counted.
+const MAX_WARNINGS: usize = 20;
+
+impl Fragments {
+    fn warn(&mut self, warning: String) {
+        self.warned += 1;
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(warning);
+        }
+    }
+
+    /// The warnings to answer: the first ones, and how many more there were.
+    pub fn answer_warnings(&self) -> Vec<String> {
+        let mut out = self.warnings.clone();
+        if self.warned > self.warnings.len() {
+            out.push(format!(
+                "... and {} more warnings",
+                self.warned - self.warnings.len()
+            ));
+        }
+        out
+    }
 }
 
 /// The class labels of a version, in probability order (binary: `false`, `true`).
@@ -156,11 +182,21 @@ fn actual_of(actuals: &Map<String, Value>) -> Option<ActualValue> {
 /// "actuals"?, ...}`; actuals-only fragments are `{"id", "actuals"}`.
 pub fn read_fragments(_m: &Model, v: &Version, fragments: &[Value], now: i64) -> Fragments {
     let classes = classes_of(v);
+    let numeric_features: Vec<&str> = v
+        .schema
+        .get("features")
+        .and_then(Value::as_object)
+        .map(|f| {
+            f.iter()
+                .filter(|(_, t)| t.as_str() == Some("numeric"))
+                .map(|(k, _)| k.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
     let mut out = Fragments::default();
     for (i, f) in fragments.iter().enumerate() {
         let Some(f) = f.as_object() else {
-            out.warnings
-                .push(format!("prediction {i} is not an object: skipped"));
+            out.warn(format!("prediction {i} is not an object: skipped"));
             continue;
         };
         let id = match f.get("id") {
@@ -168,17 +204,32 @@ pub fn read_fragments(_m: &Model, v: &Version, fragments: &[Value], now: i64) ->
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        let at_ms = f
-            .get("occurredAt")
-            .and_then(Value::as_str)
-            .and_then(crate::app::parse_iso)
-            .unwrap_or(now);
+        let at_ms = match f.get("occurredAt") {
+            None | Some(Value::Null) => now,
+            Some(t) => match t.as_str().and_then(crate::app::parse_iso) {
+                Some(at) => at,
+                None => {
+                    out.warn(format!(
+                        "prediction {i}: occurredAt {t} is not an ISO 8601 time: the time of the log is used"
+                    ));
+                    now
+                }
+            },
+        };
         if let Some(predictions) = f.get("predictions").and_then(Value::as_object) {
             let features = f
                 .get("features")
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
+            for (name, value) in &features {
+                let numeric = numeric_features.contains(&name.as_str());
+                if numeric && !value.is_null() && number(value).is_none() {
+                    out.warn(format!(
+                        "prediction {i}: feature '{name}' is numeric in the schema, not {value}: counted as missing"
+                    ));
+                }
+            }
             match output_of(v, &classes, predictions, f.get("confidence")) {
                 Some(output) => out.rows.push(LoggedRow {
                     row: ScoredRow {
@@ -189,7 +240,7 @@ pub fn read_fragments(_m: &Model, v: &Version, fragments: &[Value], now: i64) ->
                     association_id: id.clone(),
                     at_ms,
                 }),
-                None => out.warnings.push(format!(
+                None => out.warn(format!(
                     "prediction {i}: its predictions do not match the version's schema ({}): skipped",
                     v.schema.get("predictions").map(Value::to_string).unwrap_or_default()
                 )),
@@ -203,10 +254,8 @@ pub fn read_fragments(_m: &Model, v: &Version, fragments: &[Value], now: i64) ->
                     at_ms: Some(at_ms),
                     was_acted_on: None,
                 }),
-                (None, _) => out
-                    .warnings
-                    .push(format!("prediction {i}: actuals without an id: skipped")),
-                (_, None) => out.warnings.push(format!(
+                (None, _) => out.warn(format!("prediction {i}: actuals without an id: skipped")),
+                (_, None) => out.warn(format!(
                     "prediction {i}: actuals must be a number, a boolean or a string: skipped"
                 )),
             }

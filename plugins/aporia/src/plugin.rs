@@ -21,11 +21,13 @@ pub struct Config {
     pub webhook_backoff_ms: i64,
     /// Attempts before a delivery is marked failed.
     pub webhook_max_attempts: i64,
+    /// The largest request body (413 beyond it).
+    pub max_body_bytes: usize,
 }
 
 impl Config {
     /// Reads `[plugins.aporia]`: `webhook_secret`, `webhook_backoff_ms` (1000),
-    /// `webhook_max_attempts` (8).
+    /// `webhook_max_attempts` (8), `max_body_bytes` (32 MiB).
     pub fn from_json(v: &Value) -> Result<Config, PluginError> {
         let number = |key: &str, default: i64| -> Result<i64, PluginError> {
             match v.get(key) {
@@ -44,6 +46,8 @@ impl Config {
                 .map(str::to_owned),
             webhook_backoff_ms: number("webhook_backoff_ms", 1000)?,
             webhook_max_attempts: number("webhook_max_attempts", 8)?,
+            max_body_bytes: number("max_body_bytes", crate::app::DEFAULT_MAX_BODY_BYTES as i64)?
+                as usize,
         })
     }
 }

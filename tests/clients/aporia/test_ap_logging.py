@@ -343,3 +343,26 @@ def test_occurred_at_puts_rows_in_their_hour(server):
     aporia.experimental.run_all_monitors(m, "v1")
     got = {focal: [a["value"] for a in alerts(server, model_id=m, monitor_id=mid)] for focal, mid in ids.items()}
     assert got == {"1h": [10], "4h": [30], "1d": [30], "1w": [35]}
+
+
+def test_a_full_batch_of_the_sdk_is_recorded(server):
+    """The SDK flushes up to 4,000 predictions in one logPredictions: with 40 features that is
+    a body of several MB (beyond axum's 2 MB default), which must be recorded whole."""
+    m = "apl-big"
+    features = {f"f{j}": "numeric" for j in range(40)}
+    aporia.create_model(m, "Big batches")
+    aporia.create_model_version(m, "v1", "regression", features, {"y": "numeric"})
+    model = aporia.Model(m, "v1")
+    with ClientErrors() as errors:
+        model.log_batch_prediction(
+            [{"id": f"b{i}", "features": {f: 1000.0 + i + j / 7 for j, f in enumerate(features)},
+              "predictions": {"y": float(i)}} for i in range(4000)])
+        assert model.flush() == 0
+    assert errors.records == []
+    rollups()
+    mid = aporia.experimental.create_monitor(
+        "big-count", "model_activity", NEVER,
+        monitor_configuration(m, {"type": "count", "field": "_id"}, {"name": "THRESHOLD", "threshold": -1},
+                              focal="1d"))
+    aporia.experimental.run_all_monitors(m, "v1")
+    assert [a["value"] for a in alerts(server, model_id=m, monitor_id=mid)] == [4000]

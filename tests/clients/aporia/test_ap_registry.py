@@ -461,8 +461,9 @@ def test_create_model_of_a_mirrored_id_is_a_409_the_client_takes_as_success(serv
 
 
 def test_a_body_over_the_limit_is_a_json_413(server):
-    """Every answer is JSON-typed, a 413 too: a text/plain one makes the client retry 4 times."""
-    big = b'{"id": "apr-big", "name": "big", "description": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    """Every answer is JSON-typed, a 413 too: a text/plain one makes the client retry 4 times.
+    The limit is [plugins.aporia] max_body_bytes (32 MiB by default)."""
+    big = b'{"id": "apr-big", "name": "big", "description": "' + b"x" * (33 * 1024 * 1024) + b'"}'
     answers = {path: rest(server, "POST", path, data=big, headers={"Content-Type": "application/json"})
                for path in ("/v1beta/models", "/v1/controller/graphql")}
     assert {p: (r.status_code, r.headers.get("Content-Type", "").split(";")[0]) for p, r in answers.items()} == {

@@ -278,6 +278,13 @@ pub fn parse(monitor_type: &str, configuration: &Value) -> Result<MonitorSpec, S
                     if r.min.is_none() && r.max.is_none() {
                         return Err(format!("'{member}': a RANGE needs min, max or both"));
                     }
+                    if let (Some(lo), Some(hi)) = (r.min, r.max)
+                        && lo > hi
+                    {
+                        return Err(format!(
+                            "'{member}': min ({lo}) is above max ({hi}): the monitor would always fire"
+                        ));
+                    }
                     range = Some(r);
                 }
                 Some("THRESHOLD") => {

@@ -145,7 +145,8 @@ fn worst(values: Vec<(String, f64)>, range: &super::config::Range) -> Computed {
     pick.map(|(name, v)| (Some(name.clone()), *v, details))
 }
 
-fn task_of(model_type: &str) -> ModelTask {
+/// The task of a `model_type`.
+pub fn task_of(model_type: &str) -> ModelTask {
     match model_type {
         "binary" => ModelTask::Binary,
         "multiclass" | "multi-label" => ModelTask::Multiclass,
@@ -154,7 +155,7 @@ fn task_of(model_type: &str) -> ModelTask {
 }
 
 /// The accuracy metric named by `metric.type`, case and punctuation ignored.
-fn accuracy_metric(task: ModelTask, name: &str) -> Result<&'static str, String> {
+pub fn accuracy_metric(task: ModelTask, name: &str) -> Result<&'static str, String> {
     let key = |s: &str| {
         s.chars()
             .filter(char::is_ascii_alphanumeric)

@@ -5,7 +5,7 @@ mod models;
 mod monitors;
 mod versions;
 
-use crate::app::{Answer, Ap, authenticate, ok};
+use crate::app::{Answer, Ap, Body, authenticate, ok};
 use crate::error::ApError;
 use axum::Router;
 use axum::extract::State;
@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 /// Every route of the plugin.
 pub fn router(ap: Arc<Ap>) -> Router {
+    let limit = axum::extract::DefaultBodyLimit::max(ap.config.max_body_bytes);
     let v1beta = Router::new()
         .route("/capabilities", get(capabilities))
         .route("/environments", get(environments).post(create_environment))
@@ -63,6 +64,7 @@ pub fn router(ap: Arc<Ap>) -> Router {
         .nest("/v1beta", v1beta)
         .route("/v1/controller/graphql", post(crate::graphql::controller))
         .route("/v1/tenant-hasura/v1/graphql", post(crate::graphql::hasura))
+        .layer(limit)
         .with_state(ap)
 }
 
@@ -102,7 +104,7 @@ async fn environments(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
 async fn create_environment(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = crate::app::object_body(&body)?;

@@ -1,7 +1,7 @@
 //! Models, their owner and their tags.
 
 use crate::app::{
-    Answer, Ap, authenticate, created, object_body, ok, opt_object, opt_str, req_str,
+    Answer, Ap, Body, authenticate, created, object_body, ok, opt_object, opt_str, req_str,
 };
 use crate::error::{ApError, json_response};
 use crate::registry::Model;
@@ -76,10 +76,20 @@ pub fn tags_of(
 }
 
 /// `POST /v1beta/models`: 201 `{"id"}`; an existing id is a 409 that still names it.
-pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, body: bytes::Bytes) -> Answer {
+pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): Body) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;
     let name = req_str(&body, "name")?;
+    if name.chars().count() > 200 {
+        return Err(ApError::bad_request(
+            "'name' must have at most 200 characters",
+        ));
+    }
+    if opt_str(&body, "description")?.is_some_and(|d| d.chars().count() > 10_000) {
+        return Err(ApError::bad_request(
+            "'description' must have at most 10,000 characters",
+        ));
+    }
     let color = opt_str(&body, "color")?.unwrap_or("blue");
     validate::one_of("color", color, validate::COLORS).map_err(ApError::bad_request)?;
     let icon = opt_str(&body, "icon")?.unwrap_or("general");
@@ -92,6 +102,14 @@ pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, body: bytes::
     let registry = ap.current_registry().await?;
     let given = opt_str(&body, "id")?;
     if let Some(id) = given {
+        // An existing id (a deployed endpoint's included) is the 409 the client takes as
+        // success, before the syntax of new ids is checked.
+        if registry.model(id).await?.is_some() {
+            return Err(
+                ApError::conflict(format!("a model with id '{id}' already exists"))
+                    .with("id", Value::from(id)),
+            );
+        }
         validate::model_id(id).map_err(ApError::bad_request)?;
     }
     let mut model = Model {
@@ -162,7 +180,7 @@ pub async fn set_owner(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;
@@ -187,7 +205,7 @@ pub async fn add_tags(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;

@@ -1,9 +1,10 @@
 //! Monitors: create (validated: type, cron expression, configuration, model), read, switch
 //! on or off, delete.
 
-use crate::app::{Answer, Ap, authenticate, created, object_body, ok, opt_str, req_str};
+use crate::app::{Answer, Ap, Body, authenticate, created, object_body, ok, opt_str, req_str};
 use crate::error::ApError;
-use crate::monitors::config::{parse, parse_cron};
+use crate::monitors::config::{MonitorKind, parse, parse_cron};
+use crate::monitors::evaluate::{accuracy_metric, task_of, version_of};
 use crate::monitors::{Monitor, Monitors};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -24,15 +25,25 @@ async fn check(ap: &Ap, m: &Monitor) -> Result<(), ApError> {
     parse_cron(&m.scheduling).map_err(ApError::bad_request)?;
     let spec = parse(&m.monitor_type, &m.configuration).map_err(ApError::bad_request)?;
     let registry = ap.current_registry().await?;
-    registry.existing_model(&spec.model_id).await?;
+    let model = registry.existing_model(&spec.model_id).await?;
     if let Some(v) = &spec.version {
         registry.existing_version(&spec.model_id, v).await?;
+    }
+    if spec.kind == MonitorKind::PerformanceDegradation
+        && let (Some(metric), Some(v)) = (
+            &spec.metric,
+            version_of(ap, &model, spec.version.as_deref()).await?,
+        )
+    {
+        accuracy_metric(task_of(&v.model_type), metric).map_err(|e| {
+            ApError::bad_request(format!("'configuration.configuration.metric.type': {e}"))
+        })?;
     }
     Ok(())
 }
 
 /// `POST /v1beta/monitors`: 201 `{"id"}`.
-pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, body: bytes::Bytes) -> Answer {
+pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): Body) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;
     let configuration = body
@@ -89,7 +100,7 @@ pub async fn update(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;

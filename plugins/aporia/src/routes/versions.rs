@@ -1,6 +1,6 @@
 //! Model versions: schema, type, feature importance and positions, and what the SDK attaches.
 
-use crate::app::{Answer, Ap, authenticate, created, object_body, ok, opt_object, req_str};
+use crate::app::{Answer, Ap, Body, authenticate, created, object_body, ok, opt_object, req_str};
 use crate::error::ApError;
 use crate::registry::{Version, VersionMap};
 use crate::validate;
@@ -127,7 +127,7 @@ pub async fn create(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;
@@ -182,7 +182,7 @@ pub async fn feature_importance(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
     Path((id, version)): Path<(String, String)>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;
@@ -204,7 +204,7 @@ pub async fn feature_positions(
     State(ap): State<Arc<Ap>>,
     headers: HeaderMap,
     Path((id, version)): Path<(String, String)>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let body = object_body(&body)?;
@@ -230,7 +230,7 @@ pub async fn attach(
     headers: HeaderMap,
     Path((id, version, kind)): Path<(String, String, String)>,
     Query(query): Query<HashMap<String, String>>,
-    body: bytes::Bytes,
+    Body(body): Body,
 ) -> Answer {
     authenticate(&ap, &headers)?;
     let mut body = object_body(&body)?;
