@@ -268,3 +268,20 @@ def create_service_key(server: PlinthServer, service_id: str, label: str = "conf
     response = server.admin().post(server.admin_url(f"services/{service_id}/keys"), data=json.dumps({"label": label}))
     assert response.status_code == 200, response.text
     return response.json()["key"]
+
+
+def example_bundle(example: str, new_id: str, tmp_dir: Path) -> Path:
+    """A .tar.gz bundle: a copy of examples/<example> whose manifest names `new_id`."""
+    src = EXAMPLES_DIR / example
+    manifest = (src / "plinth.toml").read_text()
+    manifest, count = re.subn(rf'(?m)^id = "{re.escape(example)}"$', f'id = "{new_id}"', manifest)
+    assert count == 1, f"examples/{example}/plinth.toml has no line id = \"{example}\""
+    staging = Path(tempfile.mkdtemp(prefix="bundle-", dir=tmp_dir))
+    root = staging / new_id
+    shutil.copytree(src, root)
+    (root / "plinth.toml").write_text(manifest)
+    archive = Path(tempfile.mkdtemp(prefix="archive-", dir=tmp_dir)) / f"{new_id}.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname=new_id)
+    shutil.rmtree(staging)
+    return archive

@@ -110,6 +110,17 @@ fn hmac_hex(secret: &str, message: &str) -> String {
     outer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The alerts of a monitor, newest first.
+fn alerts_of(server: &Plinth, monitor: &str) -> Vec<Value> {
+    let answer = ap(
+        server,
+        "GET",
+        &format!("/v1beta/alerts?monitor_id={monitor}"),
+        None,
+    );
+    answer.json()["alerts"].as_array().unwrap().clone()
+}
+
 fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
     loop {
@@ -172,28 +183,14 @@ fn a_scheduled_alert_and_its_pending_delivery_survive_kill_9_and_the_tick_runs_o
 
     // The scheduler evaluates both at the next minute; only one fires.
     let alert = wait_for("the scheduled alert", Duration::from_secs(75), || {
-        let alerts = ap(
-            &server,
-            "GET",
-            &format!("/v1beta/alerts?monitor_id={fires}"),
-            None,
-        )
-        .json();
-        let first = alerts["alerts"].get(0)?.clone();
+        let first = alerts_of(&server, &fires).first()?.clone();
         (first["deliveries"][0]["attempts"].as_i64()? >= 1).then_some(first)
     });
     let tick = alert["run"]["scheduled"].as_str().unwrap().to_owned();
     assert_eq!(alert["deliveries"][0]["status"], "pending", "{alert}");
     let held = ap(&server, "GET", &format!("/v1beta/monitors/{holds}"), None).json();
     assert_eq!(held["last_run"]["fired"], false, "{held}");
-    let quiet = ap(
-        &server,
-        "GET",
-        &format!("/v1beta/alerts?monitor_id={holds}"),
-        None,
-    )
-    .json();
-    assert_eq!(quiet["alerts"], json!([]));
+    assert_eq!(alerts_of(&server, &holds), Vec::<Value>::new());
 
     server.kill();
     let seen = receive(TcpListener::bind(("127.0.0.1", port)).unwrap());
@@ -204,18 +201,9 @@ fn a_scheduled_alert_and_its_pending_delivery_survive_kill_9_and_the_tick_runs_o
         "the delivery after the restart",
         Duration::from_secs(45),
         || {
-            let alerts = ap(
-                &server,
-                "GET",
-                &format!("/v1beta/alerts?monitor_id={fires}"),
-                None,
-            )
-            .json();
-            let a = alerts["alerts"]
-                .as_array()?
-                .iter()
-                .find(|a| a["id"] == alert["id"])?
-                .clone();
+            let a = alerts_of(&server, &fires)
+                .into_iter()
+                .find(|a| a["id"] == alert["id"])?;
             (a["deliveries"][0]["status"] == "delivered").then_some(a)
         },
     );
@@ -246,16 +234,8 @@ fn a_scheduled_alert_and_its_pending_delivery_survive_kill_9_and_the_tick_runs_o
 
     // Every alert of the monitor is for a different tick: the one before the kill is not
     // evaluated again.
-    let alerts = ap(
-        &server,
-        "GET",
-        &format!("/v1beta/alerts?monitor_id={fires}"),
-        None,
-    )
-    .json();
-    let ticks: Vec<&str> = alerts["alerts"]
-        .as_array()
-        .unwrap()
+    let alerts = alerts_of(&server, &fires);
+    let ticks: Vec<&str> = alerts
         .iter()
         .map(|a| a["run"]["scheduled"].as_str().unwrap())
         .collect();

@@ -87,6 +87,34 @@ pub fn created(body: Value) -> Answer {
     Ok(json_response(StatusCode::CREATED, &body))
 }
 
+/// The authenticated caller of a route (admin or monitoring key): its key id. Extracted
+/// before the body, so a request without a valid key is a 401 whatever it sends.
+pub struct Caller(pub String);
+
+impl axum::extract::FromRequestParts<Arc<Ap>> for Caller {
+    type Rejection = ApError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        ap: &Arc<Ap>,
+    ) -> Result<Self, ApError> {
+        authenticate(ap, &parts.headers).map(Caller)
+    }
+}
+
+/// A request body that is a JSON object (an empty body is an empty object), within the
+/// plugin's limit.
+pub struct Object(pub Map<String, Value>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Object {
+    type Rejection = ApError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApError> {
+        let Body(bytes) = Body::from_request(req, state).await?;
+        object_body(&bytes).map(Object)
+    }
+}
+
 /// Checks `Authorization: Bearer <key>`: admin and monitoring keys are accepted. Returns the
 /// key's id.
 pub fn authenticate(ap: &Ap, headers: &HeaderMap) -> Result<String, ApError> {

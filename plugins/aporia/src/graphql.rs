@@ -1,12 +1,12 @@
 //! The two GraphQL endpoints the SDK posts its fixed queries to. No general GraphQL engine:
 //! the root field of the operation picks a handler, which reads the `variables`.
 
-use crate::app::{Ap, Body, authenticate, object_body};
+use crate::app::{Ap, Caller, Object};
 use crate::error::{ApError, graphql_error, json_response};
 use crate::series::{endpoint_of, series_of};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -46,15 +46,19 @@ fn var<'a>(vars: &'a Map<String, Value>, name: &str) -> Result<&'a str, GqlError
 /// `POST /v1/controller/graphql`.
 pub async fn controller(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
-    Body(body): Body,
+    Caller(key): Caller,
+    Object(body): Object,
 ) -> Response {
-    serve(ap, headers, body, Endpoint::Controller).await
+    serve(ap, key, body, Endpoint::Controller).await
 }
 
 /// `POST /v1/tenant-hasura/v1/graphql`.
-pub async fn hasura(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): Body) -> Response {
-    serve(ap, headers, body, Endpoint::Hasura).await
+pub async fn hasura(
+    State(ap): State<Arc<Ap>>,
+    Caller(key): Caller,
+    Object(body): Object,
+) -> Response {
+    serve(ap, key, body, Endpoint::Hasura).await
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,15 +67,7 @@ enum Endpoint {
     Hasura,
 }
 
-async fn serve(ap: Arc<Ap>, headers: HeaderMap, body: bytes::Bytes, at: Endpoint) -> Response {
-    let key = match authenticate(&ap, &headers) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    let body = match object_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
+async fn serve(ap: Arc<Ap>, key: String, body: Map<String, Value>, at: Endpoint) -> Response {
     let Some(query) = body.get("query").and_then(Value::as_str) else {
         return graphql_error(
             "'query' is required",
@@ -113,10 +109,11 @@ async fn model_and_version(
 ) -> Result<(crate::registry::Model, crate::registry::Version), GqlError> {
     let model_id = var(vars, "modelId")?;
     let version = var(vars, "modelVersion")?;
-    let registry = ap.current_registry().await?;
-    let m = registry.existing_model(model_id).await?;
-    let v = registry.existing_version(model_id, version).await?;
-    Ok((m, v))
+    Ok(ap
+        .current_registry()
+        .await?
+        .model_version(model_id, version)
+        .await?)
 }
 
 async fn log_predictions(ap: &Ap, key: &str, vars: &Map<String, Value>) -> Gql {

@@ -371,6 +371,17 @@ impl Registry {
             .ok_or_else(|| ApError::not_found(format!("version '{name_or_id}' of model '{model}'")))
     }
 
+    /// A model and one of its versions (by name or id), or 404 naming what is missing.
+    pub async fn model_version(
+        &self,
+        model: &str,
+        name_or_id: &str,
+    ) -> Result<(Model, Version), ApError> {
+        let m = self.existing_model(model).await?;
+        let v = self.existing_version(model, name_or_id).await?;
+        Ok((m, v))
+    }
+
     /// A version by its id alone.
     pub async fn version_by_id(&self, id: &str) -> Result<Option<Version>, sqlx::Error> {
         let row = sqlx::query(&format!(

@@ -17,8 +17,6 @@ import json
 import logging
 import re
 import shutil
-import tarfile
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,7 +32,7 @@ from aporia.core.context import get_context
 from aporia.core.errors import AporiaError
 from dataikuapi import APINodeAdminClient, APINodeClient
 
-from conftest import EXAMPLES_DIR, start_server
+from conftest import EXAMPLES_DIR, example_bundle, start_server
 
 ROLLUP_WAIT_S = 1.6
 ENVIRONMENT = "test"
@@ -353,21 +351,7 @@ def reference(service: str):
         return reader.fieldnames, rows
 
 
-def bundle_of(example: str, new_id: str, tmp_dir: Path) -> Path:
-    """A .tar.gz bundle: a copy of examples/<example> whose manifest names `new_id`."""
-    src = EXAMPLES_DIR / example
-    manifest = (src / "plinth.toml").read_text()
-    manifest, count = re.subn(rf'(?m)^id = "{re.escape(example)}"$', f'id = "{new_id}"', manifest)
-    assert count == 1, f"examples/{example}/plinth.toml has no line id = \"{example}\""
-    staging = Path(tempfile.mkdtemp(prefix="apbundle-", dir=tmp_dir))
-    root = staging / new_id
-    shutil.copytree(src, root)
-    (root / "plinth.toml").write_text(manifest)
-    archive = Path(tempfile.mkdtemp(prefix="aparchive-", dir=tmp_dir)) / f"{new_id}.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(root, arcname=new_id)
-    shutil.rmtree(staging)
-    return archive
+bundle_of = example_bundle
 
 
 def deploy_copy(s, example: str, new_id: str, tmp_dir: Path) -> None:

@@ -11,8 +11,6 @@ import csv
 import math
 import re
 import shutil
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import pytest
 from dataikuapi import APINodeAdminClient, APINodeClient
 from dataikuapi.utils import DataikuException
 
-from conftest import EXAMPLES_DIR, start_server
+from conftest import EXAMPLES_DIR, example_bundle, start_server
 
 DR_VERSION = tuple(int(p) for p in re.findall(r"\d+", dr.__version__)[:3])
 ROLLUP_WAIT_S = 1.6
@@ -80,17 +78,7 @@ def reference(service: str):
 
 def deploy_copy(s, example: str, new_id: str, tmp_dir: Path) -> None:
     """Deploys a copy of examples/<example> as the service `new_id` through the admin API."""
-    src = EXAMPLES_DIR / example
-    manifest = (src / "plinth.toml").read_text()
-    manifest, count = re.subn(rf'(?m)^id = "{re.escape(example)}"$', f'id = "{new_id}"', manifest)
-    assert count == 1, f"examples/{example}/plinth.toml has no line id = \"{example}\""
-    staging = Path(tempfile.mkdtemp(prefix="drbundle-", dir=tmp_dir))
-    root = staging / new_id
-    shutil.copytree(src, root)
-    (root / "plinth.toml").write_text(manifest)
-    archive = tmp_dir / f"{new_id}.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(root, arcname=new_id)
+    archive = example_bundle(example, new_id, tmp_dir)
     admin = APINodeAdminClient(s.url, s.admin_key)
     admin.create_service(new_id)
     service = admin.service(new_id)

@@ -1,9 +1,8 @@
 //! The alerts monitors raised, newest first, with their webhook deliveries.
 
-use crate::app::{Answer, Ap, authenticate, ok};
+use crate::app::{Answer, Ap, Caller, ok};
 use crate::error::ApError;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,10 +10,9 @@ use std::sync::Arc;
 /// `GET /v1beta/alerts?model_id=&monitor_id=&limit=` (limit 100 by default, at most 1000).
 pub async fn list(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
     let limit = match q.get("limit") {
         None => 100,
         Some(l) => l
@@ -39,8 +37,7 @@ pub async fn list(
 }
 
 /// `GET /v1beta/alerts/{id}`.
-pub async fn show(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn show(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let mut alerts = crate::alerts::list(&ap, None, None, Some(&id), 1).await?;
     match alerts.pop() {
         Some(a) => ok(a),

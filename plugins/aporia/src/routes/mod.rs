@@ -5,11 +5,10 @@ mod models;
 mod monitors;
 mod versions;
 
-use crate::app::{Answer, Ap, Body, authenticate, ok};
+use crate::app::{Answer, Ap, Caller, Object, ok};
 use crate::error::ApError;
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::{delete, get, post};
 use serde_json::json;
 use std::sync::Arc;
@@ -84,13 +83,11 @@ async fn wrong_method() -> ApError {
     )
 }
 
-async fn capabilities(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
-    authenticate(&ap, &headers)?;
+async fn capabilities(_caller: Caller) -> Answer {
     ok(json!({"is_field_schema_supported": true}))
 }
 
-async fn environments(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
-    authenticate(&ap, &headers)?;
+async fn environments(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
     let list: Vec<_> = ap
         .registry()
         .environments()
@@ -103,11 +100,9 @@ async fn environments(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
 
 async fn create_environment(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
-    Body(body): Body,
+    _caller: Caller,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = crate::app::object_body(&body)?;
     let name = crate::app::req_str(&body, "name")?;
     let id = ap.registry().environment(name, ap.now_ms()).await?;
     ok(json!({"environment_id": id, "cluster_id": "plinth", "id": id, "name": name}))

@@ -1,20 +1,17 @@
 //! Models, their owner and their tags.
 
-use crate::app::{
-    Answer, Ap, Body, authenticate, created, object_body, ok, opt_object, opt_str, req_str,
-};
+use crate::app::{Answer, Ap, Caller, Object, created, ok, opt_object, opt_str, req_str};
 use crate::error::{ApError, json_response};
 use crate::registry::Model;
 use crate::validate;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// `GET /v1beta/models`: `{"models": [...]}`.
-pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
     let registry = ap.current_registry().await?;
     let mut out = Vec::new();
     for m in registry.models().await? {
@@ -26,8 +23,7 @@ pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
 }
 
 /// `GET /v1beta/models/{id}`.
-pub async fn show(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn show(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     let m = registry.existing_model(&id).await?;
     let tags = registry.tags(&id).await?;
@@ -76,9 +72,7 @@ pub fn tags_of(
 }
 
 /// `POST /v1beta/models`: 201 `{"id"}`; an existing id is a 409 that still names it.
-pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): Body) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
+pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Object) -> Answer {
     let name = req_str(&body, "name")?;
     if name.chars().count() > 200 {
         return Err(ApError::bad_request(
@@ -155,12 +149,7 @@ pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): B
 }
 
 /// `DELETE /v1beta/models/{id}`; a deployed endpoint's model is removed by undeploying.
-pub async fn remove(
-    State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn remove(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     let m = registry.existing_model(&id).await?;
     if m.source == "plinth" && !m.retired {
@@ -178,12 +167,10 @@ pub async fn remove(
 /// `POST /v1beta/models/{id}/owner`.
 pub async fn set_owner(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path(id): Path<String>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
     let owner = req_str(&body, "owner")?;
     validate::email(owner).map_err(ApError::bad_request)?;
     let registry = ap.current_registry().await?;
@@ -193,8 +180,7 @@ pub async fn set_owner(
 }
 
 /// `GET /v1beta/models/{id}/tags`: `{"tags": {...}}`.
-pub async fn tags(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn tags(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     registry.existing_model(&id).await?;
     ok(json!({"tags": registry.tags(&id).await?}))
@@ -203,12 +189,10 @@ pub async fn tags(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<
 /// `POST /v1beta/models/{id}/tags`: merges, atomically.
 pub async fn add_tags(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path(id): Path<String>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
     let tags = tags_of(&body, true)?;
     let registry = ap.current_registry().await?;
     registry.existing_model(&id).await?;
@@ -219,10 +203,9 @@ pub async fn add_tags(
 /// `DELETE /v1beta/models/{id}/tags/{key}`: 200 even when the tag is absent.
 pub async fn delete_tag(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path((id, key)): Path<(String, String)>,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
     let registry = ap.current_registry().await?;
     registry.existing_model(&id).await?;
     registry.delete_tag(&id, &key.to_lowercase()).await?;

@@ -1,13 +1,12 @@
 //! Monitors: create (validated: type, cron expression, configuration, model), read, switch
 //! on or off, delete.
 
-use crate::app::{Answer, Ap, Body, authenticate, created, object_body, ok, opt_str, req_str};
+use crate::app::{Answer, Ap, Caller, Object, created, ok, opt_str, req_str};
 use crate::error::ApError;
 use crate::monitors::config::{MonitorKind, parse, parse_cron};
 use crate::monitors::evaluate::{accuracy_metric, task_of, version_of};
 use crate::monitors::{Monitor, Monitors};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -43,9 +42,7 @@ async fn check(ap: &Ap, m: &Monitor) -> Result<(), ApError> {
 }
 
 /// `POST /v1beta/monitors`: 201 `{"id"}`.
-pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): Body) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
+pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Object) -> Answer {
     let configuration = body
         .get("configuration")
         .filter(|c| c.is_object())
@@ -75,8 +72,7 @@ pub async fn create(State(ap): State<Arc<Ap>>, headers: HeaderMap, Body(body): B
 }
 
 /// `GET /v1beta/monitors`: `{"monitors": [...]}`.
-pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
     let all = Monitors(&ap.db).all(false).await?;
     ok(json!({"monitors": all.iter().map(Monitor::to_json).collect::<Vec<_>>()}))
 }
@@ -89,8 +85,7 @@ async fn existing(ap: &Ap, id: &str) -> Result<Monitor, ApError> {
 }
 
 /// `GET /v1beta/monitors/{id}`.
-pub async fn show(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn show(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     ok(existing(&ap, &id).await?.to_json())
 }
 
@@ -98,12 +93,10 @@ pub async fn show(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<
 /// `custom_alert_description`.
 pub async fn update(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path(id): Path<String>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
     let mut m = existing(&ap, &id).await?;
     if let Some(active) = opt_bool(&body, "is_active")? {
         m.is_active = active;
@@ -130,12 +123,7 @@ pub async fn update(
 }
 
 /// `DELETE /v1beta/monitors/{id}` (its alerts stay).
-pub async fn remove(
-    State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn remove(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     if !Monitors(&ap.db).delete(&id).await? {
         return Err(ApError::not_found(format!("monitor '{id}'")));
     }

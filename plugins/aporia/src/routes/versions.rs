@@ -1,18 +1,16 @@
 //! Model versions: schema, type, feature importance and positions, and what the SDK attaches.
 
-use crate::app::{Answer, Ap, Body, authenticate, created, object_body, ok, opt_object, req_str};
+use crate::app::{Answer, Ap, Caller, Object, created, ok, opt_object, req_str};
 use crate::error::ApError;
 use crate::registry::{Version, VersionMap};
 use crate::validate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `GET /v1beta/models/{id}/versions`: the seed's list of VersionDetails.
-pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authenticate(&ap, &headers)?;
+pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     registry.existing_model(&id).await?;
     let versions = registry.versions(&id).await?;
@@ -24,13 +22,11 @@ pub async fn list(State(ap): State<Arc<Ap>>, headers: HeaderMap, Path(id): Path<
 /// `GET /v1beta/models/{id}/versions/{version}` (name or id).
 pub async fn show(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path((id, version)): Path<(String, String)>,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
     let registry = ap.current_registry().await?;
-    registry.existing_model(&id).await?;
-    ok(registry.existing_version(&id, &version).await?.to_json())
+    ok(registry.model_version(&id, &version).await?.1.to_json())
 }
 
 /// Checks one section of a version schema (`features`, `predictions`, ...): field → type.
@@ -125,12 +121,10 @@ fn check_importance(features: &[String], importance: &Map<String, Value>) -> Res
 /// `POST /v1beta/models/{id}/versions`: 201 `{"id"}`; the same body again answers the same id.
 pub async fn create(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path(id): Path<String>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
     let name = req_str(&body, "name")?;
     let model_type = req_str(&body, "model_type")?;
     validate::one_of("model_type", model_type, validate::MODEL_TYPES)
@@ -177,63 +171,64 @@ pub async fn create(
     )))
 }
 
-/// `POST .../versions/{version}/feature_importance`: replaces the map.
+/// `POST .../versions/{version}/feature_importance`: replaces the map (keys must be features
+/// of the schema).
 pub async fn feature_importance(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path((id, version)): Path<(String, String)>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
-    let map = opt_object(&body, "feature_importance")?.ok_or_else(|| {
-        ApError::bad_request("'feature_importance' is required: feature → importance")
-    })?;
-    let registry = ap.current_registry().await?;
-    registry.existing_model(&id).await?;
-    let v = registry.existing_version(&id, &version).await?;
-    check_importance(&v.feature_names(), map)?;
-    registry
-        .set_version_map(&v.id, VersionMap::Importance, map)
-        .await?;
-    ok(json!({"id": v.id, "feature_importance": map}))
+    set_map(&ap, &id, &version, &body, VersionMap::Importance).await
 }
 
 /// `POST .../versions/{version}/feature_positions`: keys must be exactly the schema's features.
 pub async fn feature_positions(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path((id, version)): Path<(String, String)>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let body = object_body(&body)?;
-    let map = opt_object(&body, "feature_positions")?.ok_or_else(|| {
-        ApError::bad_request("'feature_positions' is required: feature → position")
+    set_map(&ap, &id, &version, &body, VersionMap::Positions).await
+}
+
+async fn set_map(
+    ap: &Ap,
+    id: &str,
+    version: &str,
+    body: &Map<String, Value>,
+    which: VersionMap,
+) -> Answer {
+    let member = match which {
+        VersionMap::Importance => "feature_importance",
+        VersionMap::Positions => "feature_positions",
+    };
+    let map = opt_object(body, member)?.ok_or_else(|| {
+        ApError::bad_request(format!(
+            "'{member}' is required: an object keyed by feature"
+        ))
     })?;
     let registry = ap.current_registry().await?;
-    registry.existing_model(&id).await?;
-    let v = registry.existing_version(&id, &version).await?;
+    let (_, v) = registry.model_version(id, version).await?;
     let names = v.feature_names();
-    let features: Vec<&String> = names.iter().collect();
-    check_positions(&features, map)?;
-    registry
-        .set_version_map(&v.id, VersionMap::Positions, map)
-        .await?;
-    ok(json!({"id": v.id, "feature_positions": map}))
+    match which {
+        VersionMap::Importance => check_importance(&names, map)?,
+        VersionMap::Positions => check_positions(&names.iter().collect::<Vec<_>>(), map)?,
+    }
+    registry.set_version_map(&v.id, which, map).await?;
+    ok(json!({"id": v.id, member: map}))
 }
 
 /// The SDK's other version routes, stored as sent: `model_artifact`, `index_to_word_mapping`,
 /// `datasets` (one per dataset name), `datasets_sync` (`?enabled=`), `training_sample`.
 pub async fn attach(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path((id, version, kind)): Path<(String, String, String)>,
     Query(query): Query<HashMap<String, String>>,
-    Body(body): Body,
+    Object(body): Object,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
-    let mut body = object_body(&body)?;
+    let mut body = body;
     let kind = match kind.as_str() {
         "model_artifact" => {
             let data = req_str(&body, "artifact_base64")?;
@@ -269,8 +264,7 @@ pub async fn attach(
         _ => return Err(ApError::not_found(format!("version route '{kind}'"))),
     };
     let registry = ap.current_registry().await?;
-    registry.existing_model(&id).await?;
-    let v = registry.existing_version(&id, &version).await?;
+    let (_, v) = registry.model_version(&id, &version).await?;
     registry
         .put_version_data(&v.id, &kind, &Value::Object(body), ap.now_ms())
         .await?;
@@ -280,13 +274,11 @@ pub async fn attach(
 /// `GET .../versions/{version}/sync_status/{dataset}`.
 pub async fn sync_status(
     State(ap): State<Arc<Ap>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path((id, version, dataset)): Path<(String, String, String)>,
 ) -> Answer {
-    authenticate(&ap, &headers)?;
     let registry = ap.current_registry().await?;
-    registry.existing_model(&id).await?;
-    let v = registry.existing_version(&id, &version).await?;
+    let (_, v) = registry.model_version(&id, &version).await?;
     let connected = registry
         .version_data(&v.id, &format!("datasets:{dataset}"))
         .await?;
