@@ -1,0 +1,5 @@
+//! The Vidora Pipelines API (`/v1/api/...`) over Plinth. This first step is its request
+//! signing ([`signing`]); the routes, label sets and prediction exports build on the job
+//! engine (issue 12).
+
+pub mod signing;
