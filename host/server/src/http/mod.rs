@@ -37,13 +37,17 @@ pub fn router(host: Arc<Host>, plugin_routes: Router) -> Router {
 
 /// Rewrites the request path before routing: repeated slashes are collapsed (a client base URL
 /// with a trailing slash yields `//public/...`) and a trailing slash is dropped (`run/?x=1`,
-/// `services/`).
+/// `services/`). The URI as sent is kept in the [`plinth_plugin_api::SentUri`] extension (for
+/// APIs that sign the path as sent).
 pub fn normalize_path(mut request: Request) -> Request {
     let uri = request.uri();
     let path = uri.path();
     if !(path.contains("//") || (path.len() > 1 && path.ends_with('/'))) {
         return request;
     }
+    let sent = plinth_plugin_api::SentUri(uri.clone());
+    let uri = &sent.0;
+    let path = uri.path();
     let mut normalized = String::with_capacity(path.len());
     for segment in path.split('/').filter(|s| !s.is_empty()) {
         normalized.push('/');
@@ -61,6 +65,7 @@ pub fn normalize_path(mut request: Request) -> Request {
         parts.path_and_query = Some(path_and_query);
         if let Ok(new_uri) = Uri::from_parts(parts) {
             *request.uri_mut() = new_uri;
+            request.extensions_mut().insert(sent);
         }
     }
     request
@@ -189,5 +194,35 @@ mod tests {
         assert_eq!(norm("/admin/api/services/"), "/admin/api/services");
         assert_eq!(norm("/"), "/");
         assert_eq!(norm("/isAlive"), "/isAlive");
+    }
+
+    #[test]
+    fn the_uri_as_sent_is_kept_when_rewritten() {
+        let sent = |uri: &str| {
+            let request = Request::builder()
+                .uri(uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let request = normalize_path(request);
+            plinth_plugin_api::sent_uri(request.uri(), request.extensions()).to_string()
+        };
+        assert_eq!(
+            sent("/v1/api/label_sets/?api_key=k&signature=a%2Bb"),
+            "/v1/api/label_sets/?api_key=k&signature=a%2Bb"
+        );
+        assert_eq!(sent("//v1//api/pipelines"), "//v1//api/pipelines");
+        assert_eq!(sent("/v1/api/pipelines?x=1"), "/v1/api/pipelines?x=1");
+        let unchanged = normalize_path(
+            Request::builder()
+                .uri("/isAlive")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        );
+        assert!(
+            unchanged
+                .extensions()
+                .get::<plinth_plugin_api::SentUri>()
+                .is_none()
+        );
     }
 }
