@@ -39,14 +39,21 @@ enum Attempt {
     Failed(u16, String),
 }
 
+/// The HTTP client of every attempt (one, so its connections are reused).
+fn agent() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(ATTEMPT_TIMEOUT))
+            .user_agent("plinth-webhooks")
+            .build()
+            .into()
+    })
+}
+
 fn send(url: &str, id: &str, secret: Option<&str>, body: &str, now_s: i64) -> Attempt {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(ATTEMPT_TIMEOUT))
-        .user_agent("plinth-webhooks")
-        .build()
-        .into();
-    let mut request = agent
+    let mut request = agent()
         .post(url)
         .header("Content-Type", "application/json")
         .header("X-Plinth-Delivery", id)

@@ -69,10 +69,11 @@ impl Monitor {
         config::parse(&self.monitor_type, &self.configuration)
     }
 
-    /// As `GET /v1beta/monitors/{id}` shows it.
-    pub fn to_json(&self) -> Value {
+    /// As `GET /v1beta/monitors/{id}` shows it at `now_ms` (its next run after then).
+    pub fn to_json(&self, now_ms: i64) -> Value {
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
         let next = config::parse_cron(&self.scheduling).ok().and_then(|c| {
-            c.find_next_occurrence(&chrono::Utc::now(), false)
+            c.find_next_occurrence(&now, false)
                 .ok()
                 .map(|t| crate::app::iso(t.timestamp_millis()))
         });
@@ -90,11 +91,10 @@ impl Monitor {
 pub struct Monitors<'a>(pub &'a plinth_plugin_api::PluginDb);
 
 impl Monitors<'_> {
-    /// Every monitor, oldest first (`active`: only the active ones).
-    pub async fn all(&self, active: bool) -> Result<Vec<Monitor>, sqlx::Error> {
-        let filter = if active { " WHERE is_active = 1" } else { "" };
+    /// Every monitor, oldest first.
+    pub async fn all(&self) -> Result<Vec<Monitor>, sqlx::Error> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM ap_monitors{filter} ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM ap_monitors ORDER BY created_at, id"
         ))
         .fetch_all(self.0.pool())
         .await?;

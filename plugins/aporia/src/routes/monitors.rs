@@ -73,8 +73,9 @@ pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Ob
 
 /// `GET /v1beta/monitors`: `{"monitors": [...]}`.
 pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
-    let all = Monitors(&ap.db).all(false).await?;
-    ok(json!({"monitors": all.iter().map(Monitor::to_json).collect::<Vec<_>>()}))
+    let all = Monitors(&ap.db).all().await?;
+    let now = ap.now_ms();
+    ok(json!({"monitors": all.iter().map(|m| m.to_json(now)).collect::<Vec<_>>()}))
 }
 
 async fn existing(ap: &Ap, id: &str) -> Result<Monitor, ApError> {
@@ -86,7 +87,7 @@ async fn existing(ap: &Ap, id: &str) -> Result<Monitor, ApError> {
 
 /// `GET /v1beta/monitors/{id}`.
 pub async fn show(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
-    ok(existing(&ap, &id).await?.to_json())
+    ok(existing(&ap, &id).await?.to_json(ap.now_ms()))
 }
 
 /// `PATCH /v1beta/monitors/{id}`: `is_active`, `name`, `scheduling`, `configuration`,
@@ -119,7 +120,7 @@ pub async fn update(
     check(&ap, &m).await?;
     Monitors(&ap.db).put(&m).await?;
     ap.monitors_changed.notify_one();
-    ok(m.to_json())
+    ok(m.to_json(ap.now_ms()))
 }
 
 /// `DELETE /v1beta/monitors/{id}` (its alerts stay).
