@@ -18,6 +18,9 @@ pub struct SubscribeOptions {
     /// Whether prediction calls should carry their scored rows ([`crate::CallEvent::rows`]).
     /// Engines only collect rows when some subscriber asks.
     pub rows: bool,
+    /// Whether call events are delivered; `false`: admin events only (a subscriber that
+    /// watches deploys then costs the request path nothing).
+    pub calls: bool,
 }
 
 impl Default for SubscribeOptions {
@@ -25,6 +28,7 @@ impl Default for SubscribeOptions {
         SubscribeOptions {
             capacity: 16_384,
             rows: false,
+            calls: true,
         }
     }
 }
@@ -46,6 +50,7 @@ struct Subscriber {
     name: String,
     tx: mpsc::Sender<Event>,
     counters: Arc<Counters>,
+    calls: bool,
 }
 
 #[derive(Default)]
@@ -113,12 +118,14 @@ impl EventBus {
                     name: s.name.clone(),
                     tx: s.tx.clone(),
                     counters: s.counters.clone(),
+                    calls: s.calls,
                 })
                 .collect();
             next.push(Subscriber {
                 name: name.to_owned(),
                 tx: tx.clone(),
                 counters: counters.clone(),
+                calls: options.calls,
             });
             next
         });
@@ -142,6 +149,9 @@ impl EventBus {
     pub fn publish(&self, event: Event) {
         let call = matches!(event, Event::Call(_));
         for subscriber in self.subscribers.load().iter() {
+            if call && !subscriber.calls {
+                continue;
+            }
             let counters = &subscriber.counters;
             match subscriber.tx.try_send(event.clone()) {
                 Ok(()) => {
@@ -207,7 +217,7 @@ mod tests {
             "small",
             SubscribeOptions {
                 capacity: 2,
-                rows: false,
+                ..Default::default()
             },
         );
         let mut big = bus.subscribe("big", SubscribeOptions::default());
@@ -246,5 +256,44 @@ mod tests {
             },
         );
         assert!(bus.wants_rows());
+    }
+
+    #[tokio::test]
+    async fn an_admin_only_subscriber_gets_no_call_events() {
+        let bus = EventBus::new();
+        let mut admin_only = bus.subscribe(
+            "admin-only",
+            SubscribeOptions {
+                calls: false,
+                ..Default::default()
+            },
+        );
+        bus.publish(Event::Call(Arc::new(crate::CallEvent {
+            at_ms: 1,
+            service_id: "svc".into(),
+            endpoint_id: "ep".into(),
+            generation: None,
+            action: "predict".into(),
+            status: 200,
+            error_type: None,
+            key_id: None,
+            remote: None,
+            duration_us: 10,
+            execution_us: None,
+            warm: true,
+            origin: crate::CallOrigin::User,
+            context: None,
+            rows: None,
+        })));
+        bus.publish(admin(7));
+        assert_eq!(bus.stats()[0].delivered, 1);
+        assert_eq!(bus.stats()[0].delivered_calls, 0);
+        assert_eq!(bus.stats()[0].dropped, 0);
+        bus.close();
+        let Some(Event::Admin(a)) = admin_only.recv().await else {
+            panic!("the admin event")
+        };
+        assert_eq!(a.at_ms, 7);
+        assert!(admin_only.recv().await.is_none());
     }
 }

@@ -87,9 +87,11 @@ impl Plugin for AporiaPlugin {
         if let Err(e) = ap.mirror.ensure_current(ap.now_ms()).await {
             tracing::error!(target: "plinth::aporia", "the registry could not mirror the deployed services (retried on the next read): {e}");
         }
+        // Deploys, switches and deletions only: the mirror never sees a call.
         let mut events = ctx.subscribe(SubscribeOptions {
             capacity: 1024,
             rows: false,
+            calls: false,
         });
         let mirror_ap = ap.clone();
         let mirror = tokio::spawn(async move {

@@ -112,6 +112,7 @@ impl Plugin for MonitoringPlugin {
         let events = ctx.subscribe(SubscribeOptions {
             capacity,
             rows: true,
+            calls: true,
         });
         let ingest = tokio::spawn(ingest::run(
             monitoring.clone(),
