@@ -28,13 +28,7 @@ out="bench/out/aporia"
 rm -rf "$out"
 mkdir -p "$out"
 WORK="$(mktemp -d)"
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'ab_cleanup "$WORK"' EXIT
 
 bodies="$WORK/bodies"
 python3 bench/lib/make_bodies.py examples/cancer_svc/model/reference.csv "$bodies"
@@ -44,22 +38,8 @@ cp -r examples/cancer_svc "$examples/"
 printf '[plugins.monitoring]\nflush_interval_ms = 1000\n' > "$WORK/plinth.toml"
 
 start() { # DATA_DIR
-    PLINTH_LOG=warn,plinth::aporia=info PLINTH_ADMIN_KEY=$KEY taskset -c 1 "$BIN" serve --data-dir "$1" \
-        --listen "127.0.0.1:$PORT" --examples-dir "$examples" --config "$WORK/plinth.toml" > "$1.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null -X POST --data-binary "@$bodies/predict.json" \
-            "http://127.0.0.1:$PORT/public/api/v1/cancer_svc/cancer/predict" && return 0
-        sleep 0.2
-    done
-    echo "plinth did not become ready; log: $1.log" >&2
-    return 1
-}
-
-stop() {
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=""
+    AB_LOG=warn,plinth::aporia=info ab_start "$BIN" "$1" "$examples" "$PORT" \
+        /public/api/v1/cancer_svc/cancer/predict "@$bodies/predict.json" --config "$WORK/plinth.toml"
 }
 
 create_monitors() {
@@ -102,7 +82,7 @@ for round in $(seq 1 "$ROUNDS"); do
             sleep 1
             echo "round $round: $(passes "$data.log")" | tee -a "$out/passes.txt" >&2
         fi
-        stop
+        ab_stop
     done
 done
 

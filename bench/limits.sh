@@ -25,13 +25,7 @@ out="bench/out/limits"
 rm -rf "$out"
 mkdir -p "$out"
 WORK="$(mktemp -d)"
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'ab_cleanup "$WORK"' EXIT
 
 bodies="$WORK/bodies"
 python3 bench/lib/make_bodies.py examples/cancer_svc/model/reference.csv "$bodies"
@@ -68,23 +62,8 @@ scenarios=(
 start() { # BIN DATA_DIR [CONFIG]
     local config=()
     [ -n "${3:-}" ] && config=(--config "$3")
-    PLINTH_LOG=warn PLINTH_ADMIN_KEY=bench-admin-key-0123456789 \
-        taskset -c 1 "$1" serve --data-dir "$2" --listen "127.0.0.1:$PORT" \
-        --examples-dir "$examples" "${config[@]}" > "$2.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null -X POST -d '{"data":{"PassengerId":1}}' \
-            "http://127.0.0.1:$PORT/public/api/v1/lookup_1m/passenger_info/lookup" && return 0
-        sleep 0.2
-    done
-    echo "plinth ($1) did not become ready; log: $2.log" >&2
-    return 1
-}
-
-stop() {
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=""
+    ab_start "$1" "$2" "$examples" "$PORT" /public/api/v1/lookup_1m/passenger_info/lookup \
+        '{"data":{"PassengerId":1}}' "${config[@]}"
 }
 
 results="$out/results.tsv"
@@ -102,7 +81,7 @@ for round in $(seq 1 "$ROUNDS"); do
             ab_round "$results" "$out/$id-$side-$round.txt" "$round" "$side" "$id" "$conc" \
                 "http://127.0.0.1:$PORT$path" "$body_file" "$keys" "$DURATION"
         done
-        stop
+        ab_stop
     done
 done
 

@@ -4,9 +4,9 @@
 #   bench/monitoring.sh [PLINTH_BIN]
 #
 # 1. Throughput: one binary, two configurations side by side in one run, rounds interleaved
-#    (A B A B ...), the server pinned to CPU 1 and wrk to CPU 0: A with the monitoring and
-#    DataRobot plugins switched off (`[plugins.<id>] enabled = false`: no subscriber asks for
-#    rows, engines collect none), B with both on (every call's rows binned on the baseline,
+#    (A B A B ...), the server pinned to CPU 1 and wrk to CPU 0: A with the monitoring,
+#    DataRobot and Aporia plugins switched off (`[plugins.<id>] enabled = false`: no subscriber asks for
+#    rows, engines collect none), B with them on (every call's rows binned on the baseline,
 #    sketches, per-minute load, flushed once a second). Scenarios: predict (1 row) and
 #    predict-multi (1,000 rows) of the cancer model (30 features) at 16 connections.
 # 2. Reads: B again, fresh, fed RECORDED (default 1,000,000) predictions through predict-multi
@@ -31,20 +31,14 @@ out="bench/out/monitoring"
 rm -rf "$out"
 mkdir -p "$out"
 WORK="$(mktemp -d)"
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'ab_cleanup "$WORK"' EXIT
 
 bodies="$WORK/bodies"
 python3 bench/lib/make_bodies.py examples/cancer_svc/model/reference.csv "$bodies"
 examples="$WORK/examples"
 mkdir -p "$examples"
 cp -r examples/cancer_svc "$examples/"
-printf '[plugins.monitoring]\nenabled = false\n[plugins.datarobot]\nenabled = false\n' > "$WORK/off.toml"
+printf '[plugins.monitoring]\nenabled = false\n[plugins.datarobot]\nenabled = false\n[plugins.aporia]\nenabled = false\n' > "$WORK/off.toml"
 printf '[plugins.monitoring]\nflush_interval_ms = 1000\n' > "$WORK/on.toml"
 
 scenarios=(
@@ -53,22 +47,8 @@ scenarios=(
 )
 
 start() { # DATA_DIR CONFIG
-    PLINTH_LOG=warn PLINTH_ADMIN_KEY=$KEY taskset -c 1 "$BIN" serve --data-dir "$1" \
-        --listen "127.0.0.1:$PORT" --examples-dir "$examples" --config "$2" > "$1.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null -X POST --data-binary "@$bodies/predict.json" \
-            "http://127.0.0.1:$PORT/public/api/v1/cancer_svc/cancer/predict" && return 0
-        sleep 0.2
-    done
-    echo "plinth did not become ready; log: $1.log" >&2
-    return 1
-}
-
-stop() {
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=""
+    ab_start "$BIN" "$1" "$examples" "$PORT" /public/api/v1/cancer_svc/cancer/predict \
+        "@$bodies/predict.json" --config "$2"
 }
 
 results="$out/results.tsv"
@@ -86,7 +66,7 @@ for round in $(seq 1 "$ROUNDS"); do
         done
         # B: every event reached the store (none dropped).
         curl -s "http://127.0.0.1:$PORT/metrics" | grep '^plinth_events_dropped_total' > "$out/dropped-$side-$round.txt" || true
-        stop
+        ab_stop
     done
 done
 
@@ -131,4 +111,4 @@ time_reads serviceStats "serviceStats/"
 time_reads "serviceStatsOverTime (PT1H)" "serviceStatsOverTime/?bucketSize=PT1H"
 time_reads featureDrift "featureDrift/"
 time_reads "predictionsOverTime (PT1H)" "predictionsOverTime/?bucketSize=PT1H&includePercentiles=False"
-stop
+ab_stop

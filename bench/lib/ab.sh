@@ -1,6 +1,43 @@
-# Interleaved A/B wrk rounds of bench/limits.sh and bench/monitoring.sh (sourced, not run).
-# wrk runs pinned to CPU 0 with bench/wrk.lua; results are one TSV row per round, side and
-# scenario: round, side, scenario, requests_per_s, p50_us, p99_us.
+# Interleaved A/B wrk rounds of bench/limits.sh, bench/monitoring.sh and bench/aporia.sh
+# (sourced, not run): the server of a round pinned to CPU 1, wrk pinned to CPU 0 with
+# bench/wrk.lua; results are one TSV row per round, side and scenario: round, side, scenario,
+# requests_per_s, p50_us, p99_us.
+
+# The server of the current round (ab_start, ab_stop; ab_cleanup stops it at exit).
+ab_pid=""
+
+# ab_start BIN DATA_DIR EXAMPLES_DIR PORT READY_PATH READY_BODY [SERVE_ARGS...]: starts
+# `plinth serve` on CPU 1 (log in DATA_DIR.log; PLINTH_LOG from AB_LOG, default warn; admin key
+# AB_KEY), then waits until a POST of READY_BODY (curl --data-binary: text, or @file) to
+# READY_PATH answers 2xx.
+ab_start() {
+    local bin="$1" data="$2" examples="$3" port="$4" path="$5" body="$6"
+    shift 6
+    PLINTH_LOG="${AB_LOG:-warn}" PLINTH_ADMIN_KEY="${AB_KEY:-bench-admin-key-0123456789}" \
+        taskset -c 1 "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" \
+        --examples-dir "$examples" "$@" > "$data.log" 2>&1 &
+    ab_pid=$!
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null -X POST --data-binary "$body" "http://127.0.0.1:$port$path" && return 0
+        sleep 0.2
+    done
+    echo "plinth ($bin) did not become ready; log: $data.log" >&2
+    return 1
+}
+
+# ab_stop: stops the round's server.
+ab_stop() {
+    kill "$ab_pid" 2>/dev/null || true
+    wait "$ab_pid" 2>/dev/null || true
+    ab_pid=""
+}
+
+# ab_cleanup DIR: the EXIT trap of a script: stops its server and removes DIR.
+ab_cleanup() {
+    [ -n "$ab_pid" ] && kill "$ab_pid" 2>/dev/null
+    wait 2>/dev/null || true
+    rm -rf "$1"
+}
 
 # ab_header RESULTS: starts the results file.
 ab_header() {
