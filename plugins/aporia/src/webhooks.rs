@@ -7,79 +7,17 @@
 //! deduplicate on `X-Plinth-Delivery`.
 
 use crate::app::Ap;
-use hmac::{Hmac, Mac};
+use plinth_jobs::webhook::{Attempt, backoff_ms, send};
 use plinth_plugin_api::Shutdown;
-use sha2::Sha256;
 use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The signature header's value (shared with the job engine's webhooks).
+pub use plinth_jobs::webhook::signature;
+
 /// How long a claimed delivery is held before another attempt may take it.
 const LEASE_MS: i64 = 30_000;
-/// The timeout of one attempt.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// `sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>`.
-pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// What one attempt gave.
-#[derive(Debug)]
-enum Attempt {
-    /// A 2xx.
-    Delivered(u16),
-    /// Worth retrying: a timeout, a connection error, 408, 429, 5xx.
-    Retry(Option<u16>, String),
-    /// Another answer: not retried.
-    Failed(u16, String),
-}
-
-/// The HTTP client of every attempt (one, so its connections are reused).
-fn agent() -> &'static ureq::Agent {
-    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
-    AGENT.get_or_init(|| {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(ATTEMPT_TIMEOUT))
-            .user_agent("plinth-webhooks")
-            .build()
-            .into()
-    })
-}
-
-fn send(url: &str, id: &str, secret: Option<&str>, body: &str, now_s: i64) -> Attempt {
-    let mut request = agent()
-        .post(url)
-        .header("Content-Type", "application/json")
-        .header("X-Plinth-Delivery", id)
-        .header("X-Plinth-Timestamp", &now_s.to_string());
-    if let Some(secret) = secret {
-        request = request.header("X-Plinth-Signature", &signature(secret, now_s, body));
-    }
-    match request.send(body) {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let text: String = response
-                .into_body()
-                .read_to_string()
-                .unwrap_or_default()
-                .chars()
-                .take(200)
-                .collect();
-            match status {
-                200..=299 => Attempt::Delivered(status),
-                408 | 429 | 500..=599 => Attempt::Retry(Some(status), text),
-                _ => Attempt::Failed(status, text),
-            }
-        }
-        Err(e) => Attempt::Retry(None, e.to_string()),
-    }
-}
 
 /// Runs until shutdown.
 pub async fn run(ap: Arc<Ap>, mut shutdown: Shutdown) {
@@ -149,20 +87,12 @@ pub async fn deliver_due(ap: &Arc<Ap>) -> Result<i64, sqlx::Error> {
                 Some(format!("HTTP {s}: {text}")),
                 None,
             ),
-            Attempt::Retry(s, text) => {
-                let error = match s {
-                    Some(s) => format!("HTTP {s}: {text}"),
-                    None => text.clone(),
-                };
+            Attempt::Retry(s, _) => {
                 if attempts >= ap.config.webhook_max_attempts {
-                    ("failed", done, *s, Some(error), None)
+                    ("failed", done, *s, attempt.error(), None)
                 } else {
-                    let backoff = ap
-                        .config
-                        .webhook_backoff_ms
-                        .saturating_mul(1_i64 << (attempts - 1).min(20))
-                        .min(3_600_000);
-                    ("pending", done + backoff, *s, Some(error), None)
+                    let backoff = backoff_ms(ap.config.webhook_backoff_ms, attempts);
+                    ("pending", done + backoff, *s, attempt.error(), None)
                 }
             }
         };
