@@ -1,0 +1,7 @@
+//! The Apres API (`/api/v1/recipe`, `/api/v1/recipe/load_batch`, `/api/v1/task_batches...`)
+//! over Plinth: pure building blocks (no store, no plugin API). A recipe is one hosted
+//! prediction endpoint; a task batch is a set of CSV files whose rows are scored one task each.
+
+mod body;
+pub mod error;
+pub mod request;
