@@ -3,5 +3,7 @@
 //! prediction endpoint; a task batch is a set of CSV files whose rows are scored one task each.
 
 mod body;
+mod csv_text;
 pub mod error;
 pub mod request;
+pub mod tables;
