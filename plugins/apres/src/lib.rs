@@ -5,5 +5,6 @@
 mod body;
 mod csv_text;
 pub mod error;
+pub mod load_batch;
 pub mod request;
 pub mod tables;
