@@ -7,4 +7,5 @@ mod csv_text;
 pub mod error;
 pub mod load_batch;
 pub mod request;
+pub mod slug;
 pub mod tables;
