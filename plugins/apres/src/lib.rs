@@ -8,4 +8,5 @@ pub mod error;
 pub mod load_batch;
 pub mod request;
 pub mod slug;
+pub mod stats;
 pub mod tables;
