@@ -24,21 +24,18 @@ pub(super) fn rows(
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(column))
     };
-    let positions: Vec<Option<usize>> = COLUMNS.iter().map(|c| find(c)).collect();
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(&positions)
-        .filter(|(_, p)| p.is_none())
-        .map(|(c, _)| *c)
-        .collect();
-    if !missing.is_empty() {
+    let positions = COLUMNS.map(find);
+    let [Some(input), Some(kind), Some(output)] = positions else {
+        let missing: Vec<&str> = COLUMNS
+            .iter()
+            .zip(positions)
+            .filter_map(|(column, at)| at.is_none().then_some(*column))
+            .collect();
         return Err(ApresError::unprocessable(format!(
             "{label} needs the columns Input, Type and Output in its header line; missing: {}",
             missing.join(", ")
         )));
-    }
-    let [input, kind, output] =
-        [positions[0], positions[1], positions[2]].map(Option::unwrap_or_default);
+    };
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_text::malformed(label, &e))?;
