@@ -1,0 +1,63 @@
+//! One CSV cell as a JSON value for a feature record.
+
+use serde_json::{Number, Value};
+
+/// The cell's JSON value. Surrounding spaces are ignored: an empty cell is `null`; an integer
+/// (fitting in 64 bits) is a JSON integer; another finite number (`2.5`, `1e-3`) a JSON float;
+/// anything else, `inf` and `NaN` included, stays the string as written.
+pub(super) fn value(cell: &str) -> Value {
+    let trimmed = cell.trim();
+    if trimmed.is_empty() {
+        return Value::Null;
+    }
+    if let Ok(n) = trimmed.parse::<i64>() {
+        return Value::from(n);
+    }
+    if let Ok(n) = trimmed.parse::<u64>() {
+        return Value::from(n);
+    }
+    let looks_numeric = trimmed
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    match trimmed
+        .parse::<f64>()
+        .ok()
+        .filter(|_| looks_numeric)
+        .and_then(Number::from_f64)
+    {
+        Some(n) => Value::Number(n),
+        None => Value::String(cell.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_keep_their_kind() {
+        assert_eq!(value("42"), json!(42));
+        assert!(value("42").is_i64());
+        assert_eq!(value("-7"), json!(-7));
+        assert_eq!(
+            value("18446744073709551615"),
+            json!(18446744073709551615u64)
+        );
+        assert_eq!(value("2.5"), json!(2.5));
+        assert!(value("3.0").is_f64());
+        assert_eq!(value("1e-3"), json!(0.001));
+        assert_eq!(value(" 12 "), json!(12));
+    }
+
+    #[test]
+    fn empty_is_null_and_words_stay_strings() {
+        assert_eq!(value(""), Value::Null);
+        assert_eq!(value("  "), Value::Null);
+        assert_eq!(value("inf"), json!("inf"));
+        assert_eq!(value("NaN"), json!("NaN"));
+        assert_eq!(value("infinity"), json!("infinity"));
+        assert_eq!(value("red"), json!("red"));
+        assert_eq!(value("1.2.3"), json!("1.2.3"));
+    }
+}
