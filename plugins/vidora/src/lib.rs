@@ -1,5 +1,7 @@
 //! The Vidora Pipelines API (`/v1/api/...`) over Plinth. This first step is its request
-//! signing ([`signing`]); the routes, label sets and prediction exports build on the job
-//! engine (issue 12).
+//! signing ([`signing`]) and the pure building blocks of its routes: label-set uploads
+//! ([`upload`]); the routes, label sets and prediction exports build on the job engine
+//! (issue 12).
 
 pub mod signing;
+pub mod upload;
