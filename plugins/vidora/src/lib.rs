@@ -3,5 +3,6 @@
 //! ([`upload`]); the routes, label sets and prediction exports build on the job engine
 //! (issue 12).
 
+pub mod labels;
 pub mod signing;
 pub mod upload;
