@@ -4,6 +4,7 @@
 //! parameters ([`dates`]) and the error answer ([`error`]). The routes, label sets and
 //! prediction exports build on the job engine (issue 12).
 
+pub mod dates;
 pub mod ids;
 pub mod labels;
 pub mod signing;
