@@ -5,6 +5,7 @@
 //! prediction exports build on the job engine (issue 12).
 
 pub mod dates;
+pub mod error;
 pub mod ids;
 pub mod labels;
 pub mod signing;
