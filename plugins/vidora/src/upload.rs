@@ -145,15 +145,17 @@ pub fn parse_form(content_type: Option<&str>, body: &[u8]) -> Result<Form, Uploa
 }
 
 /// The body, with the closing `--` appended when it ends right after a delimiter line
-/// (`--BOUNDARY\r\n` or `--BOUNDARY`) rather than with the close delimiter.
+/// (`--BOUNDARY\r\n` or `--BOUNDARY`) rather than with the close delimiter (checked first:
+/// with an all-dash boundary the close delimiter also ends with the delimiter).
 fn close_unterminated(body: &[u8], boundary: &str) -> Bytes {
     let delimiter = format!("--{boundary}");
     let trimmed = body.strip_suffix(b"\r\n").unwrap_or(body);
-    if trimmed.ends_with(delimiter.as_bytes()) {
-        let mut closed = Vec::with_capacity(trimmed.len() + 4);
-        closed.extend_from_slice(trimmed);
-        closed.extend_from_slice(b"--\r\n");
-        Bytes::from(closed)
+    let closed = trimmed.ends_with(format!("{delimiter}--").as_bytes());
+    if !closed && trimmed.ends_with(delimiter.as_bytes()) {
+        let mut with_close = Vec::with_capacity(trimmed.len() + 4);
+        with_close.extend_from_slice(trimmed);
+        with_close.extend_from_slice(b"--\r\n");
+        Bytes::from(with_close)
     } else {
         Bytes::copy_from_slice(body)
     }
@@ -294,6 +296,19 @@ mod tests {
         body.truncate(body.len() - 2);
         let form = parse_form(Some(CT), &body).unwrap();
         assert_eq!(form.file("labels").unwrap().bytes, CSV);
+    }
+
+    #[test]
+    fn a_closed_body_is_left_alone_even_when_the_boundary_is_all_dashes() {
+        // With boundary "-", the close delimiter "-----" also ends with the delimiter "---".
+        let body = b"---\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nv\r\n-----\r\n";
+        assert_eq!(close_unterminated(body, "-"), Bytes::copy_from_slice(body));
+        let form = parse_form(Some("multipart/form-data; boundary=-"), body).unwrap();
+        assert_eq!(form.field("name"), Some("v"));
+        let open = &body[..body.len() - 4];
+        assert!(open.ends_with(b"v\r\n---"));
+        let form = parse_form(Some("multipart/form-data; boundary=-"), open).unwrap();
+        assert_eq!(form.field("name"), Some("v"));
     }
 
     #[test]
