@@ -3,7 +3,9 @@
 //! features, and the ancestor-overlap rule. Errors and warnings name 1-based line numbers
 //! (the header is line 1).
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Read;
 
 use serde_json::{Map, Number, Value};
@@ -167,8 +169,9 @@ struct Validator {
     label_type: LabelType,
     errors: Errors,
     rows: Vec<LabelRow>,
-    /// id → (index in `rows`, seen more than once).
-    index: HashMap<String, (usize, bool)>,
+    index: IdIndex,
+    /// Per row: whether its id has been seen more than once.
+    repeated: Vec<bool>,
     duplicates: Vec<String>,
     not_utf8_at: Option<u64>,
 }
@@ -186,7 +189,8 @@ impl Validator {
             label_type,
             errors: Errors::default(),
             rows: Vec::new(),
-            index: HashMap::new(),
+            index: IdIndex::default(),
+            repeated: Vec::new(),
             duplicates: Vec::new(),
             not_utf8_at: None,
         }
@@ -299,7 +303,7 @@ impl Validator {
                 return;
             }
         };
-        let mut features = Map::new();
+        let mut features = Map::with_capacity(header.names.len() - 2);
         for (i, name) in header.names.iter().enumerate() {
             if i != header.id && i != header.label {
                 features.insert(name.clone(), feature_value(cell(i)));
@@ -311,17 +315,17 @@ impl Validator {
             line,
             features,
         };
-        match self.index.get_mut(id) {
-            Some((at, seen_twice)) => {
-                if !*seen_twice {
-                    *seen_twice = true;
+        match self.index.find_or_insert(id, &self.rows, self.rows.len()) {
+            Some(at) => {
+                if !self.repeated[at] {
+                    self.repeated[at] = true;
                     self.duplicates.push(row.id.clone());
                 }
-                self.rows[*at] = row;
+                self.rows[at] = row;
             }
             None => {
-                self.index.insert(row.id.clone(), (self.rows.len(), false));
                 self.rows.push(row);
+                self.repeated.push(false);
             }
         }
     }
@@ -375,6 +379,56 @@ impl Validator {
             errors,
             warnings,
         }
+    }
+}
+
+/// Where each id's row is, keyed by a keyed 64-bit hash of the id, so that a lookup in a
+/// million-row set does not chase every id's heap string (it compares one id, on a hit). An
+/// id whose hash is already another id's is kept by name in `collided`.
+#[derive(Default)]
+struct IdIndex {
+    hasher: RandomState,
+    by_hash: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
+    collided: HashMap<String, usize>,
+}
+
+impl IdIndex {
+    /// The index of `id`'s row when the id was seen before; otherwise records it at `next`.
+    fn find_or_insert(&mut self, id: &str, rows: &[LabelRow], next: usize) -> Option<usize> {
+        match self.by_hash.entry(self.hasher.hash_one(id)) {
+            Entry::Vacant(e) => {
+                e.insert(next);
+                None
+            }
+            Entry::Occupied(e) if rows[*e.get()].id == id => Some(*e.get()),
+            Entry::Occupied(_) => match self.collided.entry(id.to_owned()) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(next);
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// The map's hasher for keys that already are keyed hashes: it passes the `u64` through.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -710,6 +764,28 @@ mod tests {
             .collect();
         let err = overlap_error(&rows, "p", &ancestor).unwrap();
         assert!(err.starts_with("only 79.9% "), "{err}");
+    }
+
+    #[test]
+    fn ids_whose_hashes_collide_stay_apart() {
+        let row = |id: &str| LabelRow {
+            id: id.into(),
+            label: LabelValue::Bool(true),
+            line: 2,
+            features: Map::new(),
+        };
+        let mut index = IdIndex::default();
+        let mut rows = Vec::new();
+        assert_eq!(index.find_or_insert("y", &rows, 0), None);
+        rows.push(row("y"));
+        // Pretend "x" hashes like "y", which sits at row 0.
+        index.by_hash.insert(index.hasher.hash_one("x"), 0);
+        assert_eq!(index.find_or_insert("x", &rows, 1), None);
+        rows.push(row("x"));
+        assert_eq!(index.collided.len(), 1);
+        assert_eq!(index.find_or_insert("x", &rows, 2), Some(1));
+        assert_eq!(index.find_or_insert("y", &rows, 2), Some(0));
+        assert_eq!(index.find_or_insert("z", &rows, 2), None);
     }
 
     #[test]
