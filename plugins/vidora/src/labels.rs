@@ -173,7 +173,8 @@ struct Validator {
     /// Per row: whether its id has been seen more than once.
     repeated: Vec<bool>,
     duplicates: Vec<String>,
-    not_utf8_at: Option<u64>,
+    /// Whether the not-UTF-8 error was given (it is given once).
+    not_utf8_reported: bool,
 }
 
 /// Where the `id` and `label` columns are, and every column's name.
@@ -192,7 +193,7 @@ impl Validator {
             index: IdIndex::default(),
             repeated: Vec::new(),
             duplicates: Vec::new(),
-            not_utf8_at: None,
+            not_utf8_reported: false,
         }
     }
 
@@ -240,7 +241,8 @@ impl Validator {
 
     /// Finds the `id` and `label` columns; `None` (with errors) when one is missing.
     fn header(&mut self, record: &csv::ByteRecord) -> Option<Header> {
-        if std::str::from_utf8(record.as_slice()).is_err() {
+        if !all_utf8(record) {
+            self.not_utf8_reported = true;
             self.errors
                 .push("line 1: the file is not UTF-8 text (save it as UTF-8)".to_owned());
             return None;
@@ -272,9 +274,9 @@ impl Validator {
     }
 
     fn row(&mut self, header: &Header, record: &csv::ByteRecord, line: u64) {
-        if std::str::from_utf8(record.as_slice()).is_err() {
-            if self.not_utf8_at.is_none() {
-                self.not_utf8_at = Some(line);
+        if !all_utf8(record) {
+            if !self.not_utf8_reported {
+                self.not_utf8_reported = true;
                 self.errors.push(format!(
                     "line {line}: the file is not UTF-8 text (save it as UTF-8)"
                 ));
@@ -289,7 +291,7 @@ impl Validator {
             ));
             return;
         }
-        // Every field is UTF-8: the whole record was checked above.
+        // Every field is UTF-8: each was checked above.
         let cell = |i: usize| std::str::from_utf8(&record[i]).unwrap_or_default();
         let id = cell(header.id).trim();
         if id.is_empty() {
@@ -430,6 +432,14 @@ impl Hasher for PassThrough {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+}
+
+/// Whether every field of the record is UTF-8 (checked one by one: two invalid halves of a
+/// character split across a comma would pass as a whole record).
+fn all_utf8(record: &csv::ByteRecord) -> bool {
+    record
+        .iter()
+        .all(|field| std::str::from_utf8(field).is_ok())
 }
 
 /// A header cell's column name: trimmed, without a UTF-8 BOM (first cell) and without the
@@ -659,6 +669,13 @@ mod tests {
             v.errors,
             ["line 3: the file is not UTF-8 text (save it as UTF-8)"]
         );
+        // A character split across the comma: valid as a whole record, not field by field.
+        let v = validate(LabelType::Classification, b"id,label\nA\xc3,\xa91\n", None);
+        assert_eq!(
+            v.errors,
+            ["line 2: the file is not UTF-8 text (save it as UTF-8)"]
+        );
+        assert!(v.rows.is_empty());
         let v = validate(LabelType::Classification, b"\xff\xfei\0d\0", None);
         assert_eq!(v.errors.len(), 1);
         assert!(v.errors[0].contains("not UTF-8"));
