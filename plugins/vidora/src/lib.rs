@@ -4,6 +4,8 @@
 //! parameters ([`dates`]) and the error answer ([`error`]). The routes, label sets and
 //! prediction exports build on the job engine (issue 12).
 
+#![warn(missing_docs)]
+
 pub mod dates;
 pub mod error;
 pub mod ids;
