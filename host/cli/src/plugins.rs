@@ -4,11 +4,13 @@
 use plinth_plugin_api::Plugin;
 
 /// The monitoring store, then the dialects over it: the DataRobot Deployments API and the
-/// Aporia registry with its monitors.
+/// Aporia registry with its monitors; then the job engine, before the batch APIs that submit
+/// jobs to it.
 pub fn builtin() -> Vec<Box<dyn Plugin>> {
     vec![
         Box::new(plinth_monitoring::MonitoringPlugin),
         Box::new(plinth_datarobot::DataRobotPlugin),
         Box::new(plinth_aporia::AporiaPlugin),
+        Box::new(plinth_jobs::JobsPlugin),
     ]
 }

@@ -19,6 +19,7 @@ mod outbox;
 mod plugin;
 mod record;
 mod schema;
+pub mod scoring;
 pub mod webhook;
 mod worker;
 
