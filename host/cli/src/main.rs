@@ -4,6 +4,7 @@ mod admin_client;
 mod deploy;
 mod function_dev;
 mod manage;
+mod plugin_keys;
 mod plugins;
 mod serve;
 
@@ -81,12 +82,46 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Vidora Pipelines API keys (`plinth vidora keys create|list|delete`).
+    Vidora {
+        #[command(subcommand)]
+        keys: VidoraCommand,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Apres recipes: prediction endpoints behind the Apres API, each with its key.
+    Apres {
+        #[command(subcommand)]
+        recipes: ApresCommand,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Create a project: `plinth new function --lang python NAME`.
     New(function_dev::NewArgs),
     /// Build a function project's component (componentize-py from the project's venv).
     Build(function_dev::BuildArgs),
     /// Call a function locally, without a server: `plinth run <bundle|component> <function> --arg k=v`.
     Run(function_dev::RunArgs),
+}
+
+/// `plinth vidora ...`.
+#[derive(Subcommand)]
+enum VidoraCommand {
+    /// The keys of the Vidora API.
+    Keys {
+        #[command(subcommand)]
+        action: plugin_keys::VidoraKeysAction,
+    },
+}
+
+/// `plinth apres ...`.
+#[derive(Subcommand)]
+enum ApresCommand {
+    /// Recipes of the Apres API.
+    Recipes {
+        #[command(subcommand)]
+        action: plugin_keys::ApresRecipesAction,
+    },
 }
 
 fn main() -> ExitCode {
@@ -107,6 +142,14 @@ fn main() -> ExitCode {
             remote,
         } => manage::switch(&remote, &service, generation.as_deref()),
         Command::Keys { action, remote } => manage::keys(&remote, action),
+        Command::Vidora {
+            keys: VidoraCommand::Keys { action },
+            remote,
+        } => plugin_keys::vidora(&remote, action),
+        Command::Apres {
+            recipes: ApresCommand::Recipes { action },
+            remote,
+        } => plugin_keys::apres(&remote, action),
         Command::New(args) => function_dev::new(args),
         Command::Build(args) => function_dev::build(args),
         Command::Run(args) => function_dev::run(args),

@@ -104,26 +104,18 @@ impl Jobs {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    fn check_link(&self, path: &str, query: &HashMap<String, String>) -> Result<(), Response> {
+    /// Why a link is refused (always a 403), or `Ok` when it is signed and current.
+    fn check_link(&self, path: &str, query: &HashMap<String, String>) -> Result<(), &'static str> {
         let expires = query.get("expires").and_then(|e| e.parse::<i64>().ok());
         let (Some(expires), Some(signature)) = (expires, query.get("signature")) else {
-            return Err(refused(
-                StatusCode::FORBIDDEN,
-                "this download link is not signed (expires and signature are required)",
-            ));
+            return Err("this download link is not signed (expires and signature are required)");
         };
         let expected = self.url_signature(path, expires);
         if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
-            return Err(refused(
-                StatusCode::FORBIDDEN,
-                "this download link's signature is wrong",
-            ));
+            return Err("this download link's signature is wrong");
         }
         if expires < self.now_ms() / 1000 {
-            return Err(refused(
-                StatusCode::FORBIDDEN,
-                "this download link has expired",
-            ));
+            return Err("this download link has expired");
         }
         Ok(())
     }
@@ -196,8 +188,8 @@ async fn get_file(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let path = format!("/downloads/files/{}/{}", safe(&id), escape(&name));
-    if let Err(refusal) = jobs.check_link(&path, &query) {
-        return refusal;
+    if let Err(why) = jobs.check_link(&path, &query) {
+        return refused(StatusCode::FORBIDDEN, why);
     }
     match jobs.file(&id).await {
         Ok(Some((name, content_type, bytes))) => download(&name, &content_type, bytes),
@@ -215,8 +207,8 @@ async fn get_output(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let path = format!("/downloads/outputs/{}/{}", safe(&job), escape(&name));
-    if let Err(refusal) = jobs.check_link(&path, &query) {
-        return refusal;
+    if let Err(why) = jobs.check_link(&path, &query) {
+        return refused(StatusCode::FORBIDDEN, why);
     }
     let file = jobs.output_dir().join(safe(&job)).join(safe(&name));
     match tokio::fs::read(&file).await {

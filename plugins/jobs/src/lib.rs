@@ -20,6 +20,7 @@ mod plugin;
 mod record;
 mod schema;
 pub mod scoring;
+mod test_hook;
 pub mod webhook;
 mod worker;
 

@@ -204,6 +204,7 @@ async fn commit_chunk(
     job.done += outputs.len() as i64;
     job.failed_items += failed;
     job.updated_at_ms = now;
+    crate::test_hook::after_chunk(job.done).await;
     Ok(Step::Next)
 }
 
