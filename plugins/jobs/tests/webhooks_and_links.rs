@@ -40,11 +40,14 @@ impl JobHandler for Prepares {
     }
 }
 
+/// A delivery as received: the JSON body, its signature and timestamp headers.
+type Delivery = (Value, Option<String>, Option<String>);
+
 #[derive(Default)]
 struct Receiver {
     /// Answers 503 to this many requests first.
     failures_left: Mutex<usize>,
-    received: Mutex<Vec<(Value, Option<String>, Option<String>)>>,
+    received: Mutex<Vec<Delivery>>,
     refused: Mutex<usize>,
 }
 
