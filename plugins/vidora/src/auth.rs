@@ -35,7 +35,13 @@ impl FromRequest<Arc<Vid>> for Signed {
 
     async fn from_request(req: Request, vid: &Arc<Vid>) -> Result<Signed, VidoraError> {
         let (parts, body) = req.into_parts();
-        let sent = plinth_plugin_api::sent_uri(&parts.uri, &parts.extensions).clone();
+        // The URI as the client sent it: before the host's normalisation (SentUri), and
+        // before this router's `/v1/api` nest stripped its prefix (OriginalUri).
+        let original = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(&parts.uri, |o| &o.0);
+        let sent = plinth_plugin_api::sent_uri(original, &parts.extensions).clone();
         let limit = vid.config.max_body_bytes;
         let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
             VidoraError::too_large(format!(
@@ -72,14 +78,6 @@ pub async fn verify(vid: &Vid, request: &SignedRequest<'_>) -> Result<Key, Vidor
         .map_err(db_error)?
         .ok_or_else(|| VidoraError::unauthorized(format!("unknown api_key {api_key}")))?;
     let now = vid.now_ms();
-    signing::verify(
-        request,
-        &key.secret,
-        key.signatures,
-        now,
-        vid.config.clock_skew_ms,
-    )
-    .map_err(unauthorized)?;
     if key.signatures {
         let pairs = signing::query_pairs(request.raw_query);
         let at = signing::param(&pairs, "expires").and_then(signing::parse_expires);
@@ -90,5 +88,13 @@ pub async fn verify(vid: &Vid, request: &SignedRequest<'_>) -> Result<Key, Vidor
             )));
         }
     }
+    signing::verify(
+        request,
+        &key.secret,
+        key.signatures,
+        now,
+        vid.config.clock_skew_ms,
+    )
+    .map_err(unauthorized)?;
     Ok(key)
 }
