@@ -1,14 +1,34 @@
-//! The Vidora Pipelines API (`/v1/api/...`) over Plinth. This first step is its request
-//! signing ([`signing`]) and the pure building blocks of its routes: label-set uploads
-//! ([`upload`]) and their validation ([`labels`]), ids ([`ids`]), dates and query
-//! parameters ([`dates`]) and the error answer ([`error`]). The routes, label sets and
-//! prediction exports build on the job engine (issue 12).
+//! The Vidora Pipelines API (`/v1/api/...`) over Plinth.
+//!
+//! Every request is authenticated before it is parsed ([`auth`], [`signing`]). Pipelines are
+//! the host's prediction endpoints ([`pipelines`]); label sets are uploaded ([`upload`]),
+//! stored and validated ([`labels`]) by a durable job; assigning one to a pipeline evaluates
+//! the served model on it through the monitoring store's actuals ([`train_job`]); prediction
+//! exports score records in a durable job ([`export_job`]). Keys are managed under
+//! `/admin/api/vidora/keys` ([`keys`]). See `docs/VIDORA.md`.
 
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod auth;
+pub mod config;
 pub mod dates;
 pub mod error;
+pub mod export_job;
 pub mod ids;
+pub mod keys;
+pub mod label_sets;
 pub mod labels;
+pub mod pipelines;
+mod plugin;
+pub mod routes;
+pub mod schema;
 pub mod signing;
+pub mod train_job;
 pub mod upload;
+pub mod validate_job;
+
+pub use app::Vid;
+pub use config::Config;
+pub use plugin::VidoraPlugin;
+pub use schema::MIGRATIONS;
