@@ -2,8 +2,6 @@
 //! rows without decoding cells (the batch's `estimated_size`); [`read_rows`] turns rows into
 //! JSON feature records for the model.
 
-mod cell;
-
 use serde_json::{Map, Value};
 
 use crate::csv_text;
@@ -79,7 +77,7 @@ pub fn read_rows(index: usize, file: &InputFile) -> Result<Vec<Map<String, Value
         let row = names
             .iter()
             .zip(record.iter())
-            .map(|(n, c)| (n.clone(), cell::value(c)));
+            .map(|(n, c)| (n.clone(), plinth_jobs::cells::value(c)));
         rows.push(row.collect());
     }
     if rows.is_empty() {

@@ -10,6 +10,7 @@
 //! pre-signed, expiring download links. Why this queue and not a library: ARCHITECTURE.md and
 //! `docs/notes/job-queue.md`.
 
+pub mod cells;
 mod config;
 mod files;
 mod handler;

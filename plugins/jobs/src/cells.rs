@@ -1,11 +1,12 @@
-//! One CSV cell as a JSON value for a feature record.
+//! One CSV cell as a JSON value for a feature record (the batch APIs read uploaded CSV rows
+//! into the records they score).
 
 use serde_json::{Number, Value};
 
 /// The cell's JSON value. Surrounding spaces are ignored: an empty cell is `null`; an integer
 /// (fitting in 64 bits) is a JSON integer; another finite number (`2.5`, `1e-3`) a JSON float;
 /// anything else, `inf` and `NaN` included, stays the string as written.
-pub(super) fn value(cell: &str) -> Value {
+pub fn value(cell: &str) -> Value {
     let trimmed = cell.trim();
     if trimmed.is_empty() {
         return Value::Null;
