@@ -180,18 +180,7 @@ pub fn opt_object<'a>(
 
 /// A random UUID (version 4), as Aporia's ids are.
 pub fn new_uuid() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// A timestamp as Aporia writes them: `2021-10-03T10:23:00.913784+00:00`.

@@ -6,7 +6,8 @@
 use crate::app::Apres;
 use crate::request::InputFile;
 use async_trait::async_trait;
-use plinth_jobs::scoring::{Record, label_and_confidence, score};
+use plinth_jobs::cells::text as cell;
+use plinth_jobs::scoring::{Record, class_columns, label_and_confidence, score};
 use plinth_jobs::{ItemOutput, JobError, JobHandler, JobRecord, Stage};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -19,10 +20,6 @@ pub const FILE: &str = "output.csv";
 
 /// The handler.
 pub struct Batch(pub Arc<Apres>);
-
-fn db(e: sqlx::Error) -> JobError {
-    JobError::transient(format!("the state database failed: {e}"))
-}
 
 /// The stored files of a batch, in the order sent: `(file id, name)`.
 fn files(job: &JobRecord) -> Vec<(String, String)> {
@@ -38,15 +35,6 @@ fn files(job: &JobRecord) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// A cell of `output.csv`: text as is, numbers as JSON writes them, null empty.
-pub fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// One finished task as `output.csv` and the statistics read it.
@@ -108,30 +96,6 @@ pub fn csv_of(batch: &str, classes: &[String], tasks: &[Done]) -> Result<Vec<u8>
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// The class columns: the model's classes when the batch was received, else those seen.
-fn classes(job: &JobRecord, tasks: &[Done]) -> Vec<String> {
-    let mut classes: Vec<String> = job.params["classes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    for t in tasks {
-        if let Ok(result) = &t.result
-            && let Some(Value::Object(p)) = result.get("probas")
-        {
-            for k in p.keys() {
-                if !classes.contains(k) {
-                    classes.push(k.clone());
-                }
-            }
-        }
-    }
-    classes
-}
-
 #[async_trait]
 impl JobHandler for Batch {
     async fn prepare(&self, job: &JobRecord) -> Result<Vec<Value>, JobError> {
@@ -141,8 +105,7 @@ impl JobHandler for Batch {
                 .0
                 .jobs
                 .file(&id)
-                .await
-                .map_err(db)?
+                .await?
                 .ok_or_else(|| JobError::permanent(format!("files[{index}] is missing")))?;
             let file = InputFile { name, bytes };
             let rows = crate::tables::read_rows(index, &file)
@@ -191,10 +154,11 @@ impl JobHandler for Batch {
     }
 
     async fn finish(&self, job: &JobRecord) -> Result<Value, JobError> {
-        let tasks = crate::views::finished(&self.0, &job.id, 0, i64::MAX)
-            .await
-            .map_err(db)?;
-        let classes = classes(job, &tasks);
+        let tasks = crate::views::finished(&self.0, &job.id, 0, i64::MAX).await?;
+        let classes = class_columns(
+            &job.params["classes"],
+            tasks.iter().filter_map(|t| t.result.as_ref().ok()),
+        );
         let bytes = csv_of(&job.id, &classes, &tasks)
             .map_err(|e| JobError::permanent(format!("the CSV could not be written: {e}")))?;
         self.0

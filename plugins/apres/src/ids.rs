@@ -4,23 +4,9 @@
 
 use sha2::{Digest, Sha256};
 
-fn uuid_text(mut bytes: [u8; 16], version: u8) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | (version << 4);
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// A random UUID (version 4).
 pub fn random_uuid() -> String {
-    uuid_text(rand::random(), 4)
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The id of task `seq` of batch `batch` (a name-based UUID, version 8, from SHA-256).
@@ -28,7 +14,7 @@ pub fn task_id(batch: &str, seq: i64) -> String {
     let digest = Sha256::digest(format!("apres-task\n{batch}\n{seq}"));
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    uuid_text(bytes, 8)
+    uuid::Uuid::new_v8(bytes).to_string()
 }
 
 /// A new recipe key.

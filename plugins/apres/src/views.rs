@@ -62,7 +62,7 @@ fn result_of(output: &OutputRecord) -> Result<Value, String> {
     if output.ok {
         Ok(output.body["result"].clone())
     } else {
-        Err(crate::batch_job::cell(&output.body["error"]))
+        Err(plinth_jobs::cells::text(&output.body["error"]))
     }
 }
 

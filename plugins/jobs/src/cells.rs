@@ -31,6 +31,16 @@ pub fn value(cell: &str) -> Value {
     }
 }
 
+/// A JSON value as an output CSV cell: text as is, numbers and booleans as JSON writes them
+/// (as `/predict` answers them), null empty.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +59,14 @@ mod tests {
         assert!(value("3.0").is_f64());
         assert_eq!(value("1e-3"), json!(0.001));
         assert_eq!(value(" 12 "), json!(12));
+    }
+
+    #[test]
+    fn values_as_cells() {
+        assert_eq!(text(&Value::Null), "");
+        assert_eq!(text(&json!("a,b")), "a,b");
+        assert_eq!(text(&json!(0.1)), "0.1");
+        assert_eq!(text(&json!(true)), "true");
     }
 
     #[test]

@@ -56,6 +56,13 @@ impl JobError {
     }
 }
 
+/// A failure of the state database: transient (the step is tried again).
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> JobError {
+        JobError::transient(format!("the state database failed: {e}"))
+    }
+}
+
 /// One output of a chunk, for the item at the same position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ItemOutput {

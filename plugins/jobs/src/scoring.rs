@@ -150,3 +150,29 @@ pub fn label_and_confidence(result: &Value) -> (Value, Option<f64>) {
     });
     (prediction, confidence)
 }
+
+/// The probability columns of an output file: the model's `declared` classes in order, then
+/// any other class the results gave a probability for, in the order first seen.
+pub fn class_columns<'a>(
+    declared: &Value,
+    results: impl IntoIterator<Item = &'a Value>,
+) -> Vec<String> {
+    let mut classes: Vec<String> = declared
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for result in results {
+        if let Some(Value::Object(p)) = result.get("probas") {
+            for k in p.keys() {
+                if !classes.contains(k) {
+                    classes.push(k.clone());
+                }
+            }
+        }
+    }
+    classes
+}
