@@ -11,7 +11,7 @@ use std::io::Read;
 use serde_json::{Map, Number, Value};
 
 /// At most this many error messages are listed; the rest are counted in one more line.
-const MAX_ERRORS: usize = 20;
+pub(crate) const MAX_ERRORS: usize = 20;
 /// At least this share of a new set's ids must be in its ancestor set.
 const MIN_OVERLAP_PERCENT: usize = 80;
 /// How many duplicate ids a warning names.
@@ -436,7 +436,7 @@ impl Hasher for PassThrough {
 
 /// Whether every field of the record is UTF-8 (checked one by one: two invalid halves of a
 /// character split across a comma would pass as a whole record).
-fn all_utf8(record: &csv::ByteRecord) -> bool {
+pub(crate) fn all_utf8(record: &csv::ByteRecord) -> bool {
     record
         .iter()
         .all(|field| std::str::from_utf8(field).is_ok())
@@ -444,7 +444,7 @@ fn all_utf8(record: &csv::ByteRecord) -> bool {
 
 /// A header cell's column name: trimmed, without a UTF-8 BOM (first cell) and without the
 /// seed's curly quotes (`“id”,”label”`).
-fn header_name(raw: &str, first: bool) -> String {
+pub(crate) fn header_name(raw: &str, first: bool) -> String {
     let raw = if first {
         raw.trim_start_matches('\u{feff}')
     } else {

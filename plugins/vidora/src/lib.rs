@@ -4,8 +4,9 @@
 //! the host's prediction endpoints ([`pipelines`]); label sets are uploaded ([`upload`]),
 //! stored and validated ([`labels`]) by a durable job; assigning one to a pipeline evaluates
 //! the served model on it through the monitoring store's actuals ([`train_job`]); prediction
-//! exports score records in a durable job ([`export_job`]). Keys are managed under
-//! `/admin/api/vidora/keys` ([`keys`]). See `docs/VIDORA.md`.
+//! exports score records, posted as JSON or as an uploaded CSV ([`export_rows`]), in a
+//! durable job ([`export_job`]). Keys are managed under `/admin/api/vidora/keys` ([`keys`]).
+//! See `docs/VIDORA.md`.
 
 #![warn(missing_docs)]
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod dates;
 pub mod error;
 pub mod export_job;
+pub mod export_rows;
 pub mod ids;
 pub mod keys;
 pub mod label_sets;

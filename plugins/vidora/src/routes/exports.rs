@@ -1,12 +1,17 @@
-//! Prediction exports: `POST /pipelines/{id}/prediction_exports` (a Plinth extension: JSON
-//! `{"name", "records": [{"id", <features>...}]}`) starts a `vidora.export` job; V8 lists
-//! them, V9 shows one with its `columns`, `total` and download link.
+//! Prediction exports: `POST /pipelines/{id}/prediction_exports` (a Plinth extension) starts
+//! a `vidora.export` job over the posted records, sent either as JSON
+//! `{"name", "records": [{"id", <features>...}]}` or as `multipart/form-data` with a `data`
+//! CSV file (optionally gzipped: an `id` column and the feature columns, see
+//! [`crate::export_rows`]) and `name` as a form field or in the URL query; V8 lists them, V9
+//! shows one with its `columns`, `total` and download link.
 
 use crate::app::{Answer, Vid, db_error, ok};
 use crate::auth::Signed;
 use crate::error::VidoraError;
 use crate::export_job::{FILE, KIND};
+use crate::upload::FilePart;
 use axum::extract::{Path, State};
+use axum::http::header;
 use plinth_jobs::{JobRecord, JobState, NewJob};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -54,17 +59,44 @@ async fn pipeline(vid: &Vid, id: &str) -> Result<crate::pipelines::Pipeline, Vid
         .ok_or_else(|| VidoraError::not_found(format!("pipeline {id} not found")))
 }
 
-/// Starts an export of the posted records.
-pub async fn create(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
-    let p = pipeline(&vid, &id).await?;
+/// Whether the request's Content-Type is `multipart/form-data` (parameters and case aside).
+fn is_multipart(signed: &Signed) -> bool {
+    content_type(signed).is_some_and(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("multipart/form-data")
+    })
+}
+
+fn content_type(signed: &Signed) -> Option<&str> {
+    signed
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// A given name must not be blank.
+fn checked_name(name: Option<&str>) -> Result<Option<String>, VidoraError> {
+    match name {
+        None => Ok(None),
+        Some(n) if !n.trim().is_empty() => Ok(Some(n.to_owned())),
+        Some(_) => Err(VidoraError::bad_request("name must be a non-empty string")),
+    }
+}
+
+/// The name and items of a JSON body `{"name"?, "records": [{"id", <features>...}]}`.
+fn from_json(signed: &Signed) -> Result<(Option<String>, Vec<Value>), VidoraError> {
     let body: Value = serde_json::from_slice(&signed.body).map_err(|e| {
         VidoraError::bad_request(format!(
-            "the body must be JSON {{\"name\": ..., \"records\": [{{\"id\": ..., <features>}}]}}: {e}"
+            "the body must be JSON {{\"name\": ..., \"records\": [{{\"id\": ..., <features>}}]}} \
+             or multipart/form-data with a data file: {e}"
         ))
     })?;
     let name = match body.get("name") {
-        None | Some(Value::Null) => format!("export of {}", p.name()),
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => checked_name(Some(s))?,
         Some(_) => return Err(VidoraError::bad_request("name must be a non-empty string")),
     };
     let Some(records) = body
@@ -96,6 +128,65 @@ pub async fn create(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed:
         features.remove("id");
         items.push(json!({"id": id, "features": features}));
     }
+    Ok((name, items))
+}
+
+/// The name and items of a `multipart/form-data` body: a `data` CSV (gunzipped when it is
+/// gzip, within `max_file_bytes`) and `name` as a form field or in the URL query. The
+/// parsing runs off the async workers: a large file takes a while.
+async fn from_form(
+    vid: &Vid,
+    signed: &Signed,
+) -> Result<(Option<String>, Vec<Value>), VidoraError> {
+    let content_type = content_type(signed).map(str::to_owned);
+    let body = signed.body.clone();
+    let in_query = signed.param("name").map(str::to_owned);
+    let max_file_bytes = vid.config.max_file_bytes;
+    tokio::task::spawn_blocking(move || -> Result<(Option<String>, Vec<Value>), VidoraError> {
+        let form = crate::upload::parse_form(content_type.as_deref(), &body)?;
+        let name = checked_name(form.field("name").or(in_query.as_deref()))?;
+        // A file part; or, from a client that sent the CSV as a plain field, that text.
+        let part = match (form.file("data"), form.field("data")) {
+            (Some(file), _) => file.clone(),
+            (None, Some(text)) => FilePart {
+                field: "data".into(),
+                filename: None,
+                content_type: None,
+                bytes: text.as_bytes().to_vec(),
+            },
+            (None, None) => {
+                return Err(VidoraError::bad_request(
+                    "the data file part is required: a CSV with an id column and the feature columns",
+                ));
+            }
+        };
+        let csv = crate::upload::decode_file(&part, max_file_bytes)?;
+        let items = crate::export_rows::items(&csv).map_err(invalid_data)?;
+        Ok((name, items))
+    })
+    .await
+    .map_err(|e| VidoraError::internal(format!("reading the data file stopped: {e}")))?
+}
+
+/// The 400 of a data file with problems: the first in `error`, all of them in `errors`.
+fn invalid_data(errors: Vec<String>) -> VidoraError {
+    let first = errors.first().cloned().unwrap_or_default();
+    let message = match errors.len() {
+        0 | 1 => format!("the data file is invalid: {first}"),
+        n => format!("the data file is invalid: {first} (and {} more)", n - 1),
+    };
+    VidoraError::bad_request(message).with_errors(errors)
+}
+
+/// Starts an export of the posted records: JSON, or a `multipart/form-data` CSV upload.
+pub async fn create(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
+    let p = pipeline(&vid, &id).await?;
+    let (name, items) = if is_multipart(&signed) {
+        from_form(&vid, &signed).await?
+    } else {
+        from_json(&signed)?
+    };
+    let name = name.unwrap_or_else(|| format!("export of {}", p.name()));
     let classes = p
         .model
         .as_ref()

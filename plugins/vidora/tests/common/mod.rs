@@ -246,8 +246,17 @@ where
     F: Fn(Env) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    on_both_with(test, json!({}), body).await;
+}
+
+/// [`on_both`] with this `[plugins.vidora]` configuration.
+pub async fn on_both_with<F, Fut>(test: &str, config: Value, body: F)
+where
+    F: Fn(Env) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let sqlite = TestDatabase::sqlite();
-    let env = start(&sqlite.url, "sqlite", json!({})).await;
+    let env = start(&sqlite.url, "sqlite", config.clone()).await;
     if let Err(p) = tokio::spawn(body(env)).await {
         eprintln!("{test}: failed on SQLite");
         std::panic::resume_unwind(p.into_panic());
@@ -255,7 +264,7 @@ where
     let Some(pg) = TestDatabase::postgres(test).await else {
         return;
     };
-    let env = start(&pg.url, "postgres", json!({})).await;
+    let env = start(&pg.url, "postgres", config).await;
     let outcome = tokio::spawn(body(env)).await;
     pg.finish().await;
     if let Err(p) = outcome {
@@ -379,6 +388,17 @@ pub async fn client(env: &Env) -> Client {
 
 /// A multipart body with these text fields and a `labels` file.
 pub fn multipart(fields: &[(&str, &str)], filename: &str, file_type: &str, file: &[u8]) -> Vec<u8> {
+    multipart_file(fields, "labels", filename, file_type, file)
+}
+
+/// A multipart body with these text fields and a file in the part called `part`.
+pub fn multipart_file(
+    fields: &[(&str, &str)],
+    part: &str,
+    filename: &str,
+    file_type: &str,
+    file: &[u8],
+) -> Vec<u8> {
     let mut out = Vec::new();
     for (k, v) in fields {
         out.extend_from_slice(
@@ -388,7 +408,7 @@ pub fn multipart(fields: &[(&str, &str)], filename: &str, file_type: &str, file:
     }
     out.extend_from_slice(
         format!(
-            "--BOUNDARY\r\nContent-Disposition: form-data; name=\"labels\"; filename=\"{filename}\"\r\nContent-Type: {file_type}\r\n\r\n"
+            "--BOUNDARY\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{filename}\"\r\nContent-Type: {file_type}\r\n\r\n"
         )
         .as_bytes(),
     );
@@ -445,6 +465,38 @@ pub async fn wait_job(jobs: &Jobs, id: &str) -> JobRecord {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("job {id} did not end");
+}
+
+/// A plain GET of an absolute download link through the router (no signing: the link is
+/// pre-signed): status, Content-Type and body.
+pub async fn download(env: &Env, url: &str) -> (u16, String, Vec<u8>) {
+    let path = url
+        .strip_prefix("http://vidora.test")
+        .unwrap_or_else(|| panic!("{url} is not on the request's host"));
+    let response = env
+        .router
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    (status, content_type, bytes.to_vec())
+}
+
+/// Gzips `data`.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
 }
 
 pub fn pipeline_id(endpoint: &str) -> String {
