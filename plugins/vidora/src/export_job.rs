@@ -5,7 +5,8 @@
 
 use crate::app::Vid;
 use async_trait::async_trait;
-use plinth_jobs::scoring::{Record, score};
+use plinth_jobs::cells::text as cell;
+use plinth_jobs::scoring::{Record, class_columns, score};
 use plinth_jobs::{ItemOutput, JobError, JobHandler, JobRecord};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -21,39 +22,6 @@ pub struct Export(pub Arc<Vid>);
 
 fn param<'a>(job: &'a JobRecord, name: &str) -> &'a str {
     job.params[name].as_str().unwrap_or_default()
-}
-
-/// A cell: text as is, numbers as JSON writes them (as `/predict` answers them), null empty.
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The class columns: the model's classes in order, else every class seen, in order.
-fn classes(job: &JobRecord, results: &[(String, Result<Value, String>)]) -> Vec<String> {
-    let mut classes: Vec<String> = job.params["classes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    for (_, r) in results {
-        if let Ok(Value::Object(o)) = r
-            && let Some(Value::Object(p)) = o.get("probas")
-        {
-            for k in p.keys() {
-                if !classes.contains(k) {
-                    classes.push(k.clone());
-                }
-            }
-        }
-    }
-    classes
 }
 
 /// The CSV of scored rows and its columns.
@@ -144,14 +112,12 @@ impl JobHandler for Export {
 
     async fn finish(&self, job: &JobRecord) -> Result<Value, JobError> {
         let vid = &self.0;
-        let db = |e: sqlx::Error| JobError::transient(format!("the state database failed: {e}"));
         let mut results = Vec::new();
         loop {
             let page = vid
                 .jobs
                 .outputs(&job.id, results.len() as i64, 10_000)
-                .await
-                .map_err(db)?;
+                .await?;
             if page.is_empty() {
                 break;
             }
@@ -165,7 +131,10 @@ impl JobHandler for Export {
                 results.push((id, r));
             }
         }
-        let classes = classes(job, &results);
+        let classes = class_columns(
+            &job.params["classes"],
+            results.iter().filter_map(|(_, r)| r.as_ref().ok()),
+        );
         let (columns, bytes) = csv_of(&classes, &results)
             .map_err(|e| JobError::permanent(format!("the CSV could not be written: {e}")))?;
         vid.jobs
@@ -181,8 +150,7 @@ impl JobHandler for Export {
             param(job, "endpoint"),
             vid.now_ms(),
         )
-        .await
-        .map_err(db)?;
+        .await?;
         let failed = results.iter().filter(|(_, r)| r.is_err()).count();
         Ok(json!({"columns": columns, "total": results.len(), "failed": failed}))
     }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Read;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// At most this many error messages are listed; the rest are counted in one more line.
 pub(crate) const MAX_ERRORS: usize = 20;
@@ -308,7 +308,7 @@ impl Validator {
         let mut features = Map::with_capacity(header.names.len() - 2);
         for (i, name) in header.names.iter().enumerate() {
             if i != header.id && i != header.label {
-                features.insert(name.clone(), feature_value(cell(i)));
+                features.insert(name.clone(), plinth_jobs::cells::value(cell(i)));
             }
         }
         let row = LabelRow {
@@ -478,20 +478,6 @@ fn parse_label(label_type: LabelType, cell: &str) -> Result<LabelValue, String> 
         _ => Err(format!(
             "label \"{text}\" is not a finite number as a regression label must be"
         )),
-    }
-}
-
-fn feature_value(cell: &str) -> Value {
-    let text = cell.trim();
-    if text.is_empty() {
-        return Value::Null;
-    }
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::Number(i.into());
-    }
-    match text.parse::<f64>().ok().and_then(Number::from_f64) {
-        Some(n) => Value::Number(n),
-        None => Value::String(cell.to_owned()),
     }
 }
 

@@ -27,15 +27,11 @@ fn param<'a>(job: &'a JobRecord, name: &str) -> &'a str {
     job.params[name].as_str().unwrap_or_default()
 }
 
-fn transient(e: sqlx::Error) -> JobError {
-    JobError::transient(format!("the state database failed: {e}"))
-}
-
 impl Train {
     async fn model(&self, job: &JobRecord) -> Result<Arc<ModelInfo>, JobError> {
         let pipeline = crate::pipelines::find(&self.0, param(job, "pipeline_id"))
             .await
-            .map_err(transient)?
+            .map_err(JobError::from)?
             .ok_or_else(|| JobError::permanent("the pipeline's endpoint no longer exists"))?;
         pipeline
             .model
@@ -64,7 +60,7 @@ impl JobHandler for Train {
         let id = param(job, "label_set_id");
         let set = crate::label_sets::find(vid, id)
             .await
-            .map_err(transient)?
+            .map_err(JobError::from)?
             .ok_or_else(|| JobError::permanent(format!("label set {id} no longer exists")))?;
         let outcome = crate::validate_job::check(vid, &set).await?;
         if !outcome.is_valid() {
@@ -106,7 +102,7 @@ impl JobHandler for Train {
             .monitoring
             .submit_actuals(param(job, "service"), param(job, "endpoint"), &actuals)
             .await
-            .map_err(transient)?;
+            .map_err(JobError::from)?;
         Ok(items
             .iter()
             .map(|_| ItemOutput {
@@ -151,7 +147,7 @@ impl JobHandler for Train {
             .monitoring
             .accuracy(&filter, &terms, &[range], metrics)
             .await
-            .map_err(transient)?
+            .map_err(JobError::from)?
             .into_iter()
             .next();
         let mut values = Map::new();

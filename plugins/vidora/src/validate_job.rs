@@ -25,7 +25,10 @@ pub async fn check(vid: &Vid, set: &LabelSet) -> Result<Validation, JobError> {
     let ancestor = match &set.ancestor_set_id {
         None => None,
         Some(a) => {
-            let Some(ancestor) = crate::label_sets::find(vid, a).await.map_err(transient)? else {
+            let Some(ancestor) = crate::label_sets::find(vid, a)
+                .await
+                .map_err(JobError::from)?
+            else {
                 return Ok(failed(format!("the ancestor set {a} no longer exists")));
             };
             let csv = decoded(vid, &ancestor).await?.unwrap_or_default();
@@ -57,10 +60,6 @@ fn failed(message: String) -> Validation {
     }
 }
 
-fn transient(e: sqlx::Error) -> JobError {
-    JobError::transient(format!("the state database failed: {e}"))
-}
-
 /// The set's file, gunzipped; a bad or oversized file is a validation error (the inner
 /// `Err`), not a job error.
 async fn decoded(vid: &Vid, set: &LabelSet) -> Result<Result<Vec<u8>, String>, JobError> {
@@ -68,7 +67,7 @@ async fn decoded(vid: &Vid, set: &LabelSet) -> Result<Result<Vec<u8>, String>, J
         .jobs
         .file(&set.file_id)
         .await
-        .map_err(transient)?
+        .map_err(JobError::from)?
         .ok_or_else(|| JobError::permanent(format!("the file of label set {} is gone", set.id)))?;
     let part = FilePart {
         field: "labels".into(),
@@ -102,7 +101,10 @@ impl JobHandler for Validate {
     async fn finish(&self, job: &JobRecord) -> Result<Value, JobError> {
         let vid = &self.0;
         let id = job.params["label_set_id"].as_str().unwrap_or_default();
-        let Some(set) = crate::label_sets::find(vid, id).await.map_err(transient)? else {
+        let Some(set) = crate::label_sets::find(vid, id)
+            .await
+            .map_err(JobError::from)?
+        else {
             return Ok(json!({"stale": true}));
         };
         if set.job_id != job.id {
@@ -127,7 +129,7 @@ impl JobHandler for Validate {
         .bind(&job.id)
         .execute(vid.db.pool())
         .await
-        .map_err(transient)?;
+        .map_err(JobError::from)?;
         Ok(json!({"status": status, "rows": outcome.rows.len(), "errors": outcome.errors.len()}))
     }
 }
