@@ -5,6 +5,7 @@
 
 use crate::db::PluginDb;
 use sqlx::Row;
+use std::future::Future;
 
 /// A database a test runs on.
 pub struct TestDatabase {
@@ -91,5 +92,33 @@ impl TestDatabase {
                 .execute(admin.pool())
                 .await;
         }
+    }
+}
+
+/// Runs `body` on an environment `start`ed (from a database URL and name) on a fresh SQLite
+/// file, then on one started in a fresh PostgreSQL schema when PostgreSQL is configured
+/// ([`TestDatabase::postgres`]). A failure says which database it happened on.
+pub async fn on_both<E, S, SFut, B, BFut>(test: &str, start: S, body: B)
+where
+    S: Fn(String, &'static str) -> SFut,
+    SFut: Future<Output = E>,
+    B: Fn(E) -> BFut,
+    BFut: Future<Output = ()> + Send + 'static,
+{
+    let sqlite = TestDatabase::sqlite();
+    let env = start(sqlite.url.clone(), sqlite.name).await;
+    if let Err(p) = tokio::spawn(body(env)).await {
+        eprintln!("{test}: failed on SQLite");
+        std::panic::resume_unwind(p.into_panic());
+    }
+    let Some(pg) = TestDatabase::postgres(test).await else {
+        return;
+    };
+    let env = start(pg.url.clone(), pg.name).await;
+    let outcome = tokio::spawn(body(env)).await;
+    pg.finish().await;
+    if let Err(p) = outcome {
+        eprintln!("{test}: failed on PostgreSQL");
+        std::panic::resume_unwind(p.into_panic());
     }
 }

@@ -10,7 +10,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use plinth_jobs::{JobRecord, JobState, Jobs};
-use plinth_plugin_api::test_db::TestDatabase;
 use plinth_plugin_api::{
     Action, ApiError, Clock, EndpointView, EventBus, GenerationView, HostView, Invocation, Invoked,
     Invoker, ModelInfo, ModelTask, Plugin, PluginContext, PluginDb, Principal, PrincipalScope,
@@ -213,28 +212,17 @@ pub async fn start(url: &str, name: &'static str, config: Value) -> Env {
     }
 }
 
-/// Runs `body` on a fresh SQLite file, then in a fresh PostgreSQL schema.
+/// Runs `body` on SQLite, then on PostgreSQL, the plugin started with `config`.
 pub async fn on_both<F, Fut>(test: &str, config: Value, body: F)
 where
     F: Fn(Env) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let sqlite = TestDatabase::sqlite();
-    let env = start(&sqlite.url, "sqlite", config.clone()).await;
-    if let Err(p) = tokio::spawn(body(env)).await {
-        eprintln!("{test}: failed on SQLite");
-        std::panic::resume_unwind(p.into_panic());
-    }
-    let Some(pg) = TestDatabase::postgres(test).await else {
-        return;
+    let start = |url: String, name| {
+        let config = config.clone();
+        async move { start(&url, name, config).await }
     };
-    let env = start(&pg.url, "postgres", config).await;
-    let outcome = tokio::spawn(body(env)).await;
-    pg.finish().await;
-    if let Err(p) = outcome {
-        eprintln!("{test}: failed on PostgreSQL");
-        std::panic::resume_unwind(p.into_panic());
-    }
+    plinth_plugin_api::test_db::on_both(test, start, body).await;
 }
 
 /// An answer: status, `X-Total-Count`, body (JSON, or the text as a JSON string).
