@@ -5,12 +5,14 @@ use plinth_plugin_api::Plugin;
 
 /// The monitoring store, then the dialects over it: the DataRobot Deployments API and the
 /// Aporia registry with its monitors; then the job engine, before the batch APIs that submit
-/// jobs to it.
+/// jobs to it (Vidora also records its labels in the monitoring store).
 pub fn builtin() -> Vec<Box<dyn Plugin>> {
     vec![
         Box::new(plinth_monitoring::MonitoringPlugin),
         Box::new(plinth_datarobot::DataRobotPlugin),
         Box::new(plinth_aporia::AporiaPlugin),
         Box::new(plinth_jobs::JobsPlugin),
+        Box::new(plinth_vidora::VidoraPlugin),
+        Box::new(plinth_apres::ApresPlugin),
     ]
 }
