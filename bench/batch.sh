@@ -35,7 +35,7 @@ printf 'round\tside\trows\tseconds\trows_per_s\n' > "$results"
 for round in $(seq 1 "$ROUNDS"); do
     for side in A B; do
         data="$WORK/data-$side-$round"
-        ab_start "$BIN" "$data" "$examples" "$PORT" /public/api/v1/iris_svc/iris/predict "$ready"
+        ab_start "$BIN" "$data" "$examples" "$PORT" /public/api/v1/iris_svc/iris/predict "$ready" ${BATCH_CONFIG:+--config "$BATCH_CONFIG"}
         base="http://127.0.0.1:$PORT"
         if [ "$side" = A ]; then
             measured="$(taskset -c 0 python3 bench/lib/batch_drive.py multi "$base" "$ROWS")"

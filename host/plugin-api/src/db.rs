@@ -56,17 +56,31 @@ impl PluginDb {
             Dialect::Sqlite => 4,
             Dialect::Postgres => 8,
         };
+        let sqlite = dialect == Dialect::Sqlite;
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // On every connection of the pool: a writer waits for another rather
+                        // than failing; in WAL mode (sqlx's default) NORMAL syncs at
+                        // checkpoints, not at each commit, as the host's own store does: a
+                        // committed transaction survives the process being killed (the WAL is
+                        // written before the commit returns), only an OS crash or power loss
+                        // may lose the last ones.
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
-        if dialect == Dialect::Sqlite {
-            // Readers never block the writer; a writer waits for another rather than failing.
-            sqlx::query("PRAGMA busy_timeout = 10000")
-                .execute(&pool)
-                .await?;
-        }
         Ok(PluginDb { pool, dialect })
     }
 
