@@ -21,4 +21,11 @@ if [ -z "${ORT_DYLIB_PATH:-}" ]; then
         unset ORT_DYLIB_PATH
     fi
 fi
-exec cargo run --release --locked -p plinth --features onnxruntime -- serve --data-dir "${PLINTH_DATA_DIR:-.plinth-data}" "$@"
+# The default data directory, unless the arguments name one.
+data_dir=(--data-dir "${PLINTH_DATA_DIR:-.plinth-data}")
+for arg in "$@"; do
+    case "$arg" in
+        --data-dir | --data-dir=*) data_dir=() ;;
+    esac
+done
+exec cargo run --release --locked -p plinth --features onnxruntime -- serve "${data_dir[@]}" "$@"

@@ -192,16 +192,31 @@ fn envelope_headers_and_tolerated_url_forms() {
     let tmp = tempfile::tempdir().unwrap();
     let server = server_with_shop(tmp.path());
     let answer = server.lookup("shop", 1);
-    assert_eq!(answer.headers.get("dss-api-version").unwrap(), "1");
-    assert!(
-        answer
+    let versioned = |answer: &support::Answer, what: &str| {
+        assert_eq!(
+            answer
+                .headers
+                .get("dss-api-version")
+                .map(|v| v.to_str().unwrap()),
+            Some("1"),
+            "{what}"
+        );
+        let version = answer
             .headers
             .get("dss-version")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("plinth-")
+            .map(|v| v.to_str().unwrap());
+        assert!(version.is_some_and(|v| v.starts_with("plinth-")), "{what}");
+    };
+    versioned(&answer, "a user call");
+    // The host's other answers carry them too: health, the admin API, a malformed path's 404.
+    versioned(
+        &server.call("GET", "/isAlive", None, None, None),
+        "/isAlive",
     );
+    versioned(&server.admin_get("services"), "the admin API");
+    let malformed = server.call("GET", "/public/api/v1/shop", None, None, None);
+    assert_eq!(malformed.status, 404);
+    versioned(&malformed, "a malformed user path");
     let body = answer.json();
     assert_eq!(
         body["apiContext"],

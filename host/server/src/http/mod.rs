@@ -31,8 +31,19 @@ pub fn router(host: Arc<Host>, plugin_routes: Router) -> Router {
         .route("/metrics", get(public_metrics))
         .nest("/admin/api", admin_api::routes(host.clone()))
         .fallback(fallback)
+        .layer(axum::middleware::map_response(with_dss_headers))
         .with_state(host);
     host_routes.merge(plugin_routes)
+}
+
+/// Every answer of the host's own routes (the user API, `/isAlive`, the admin API, the 404 of
+/// an unknown or malformed path) carries the versions `dataikuapi` reads; the plugins' APIs
+/// answer in their own dialects, without them.
+async fn with_dss_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
+    headers.insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
+    response
 }
 
 /// Rewrites the request path before routing: repeated slashes are collapsed (a client base URL
@@ -75,16 +86,8 @@ async fn is_alive() -> Json<serde_json::Value> {
     Json(serde_json::json!({"alive": true}))
 }
 
-async fn ping() -> Response {
-    let mut response =
-        Json(serde_json::json!({"status": "ok", "version": DSS_VERSION})).into_response();
-    response
-        .headers_mut()
-        .insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
-    response
-        .headers_mut()
-        .insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
-    response
+async fn ping() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "version": DSS_VERSION}))
 }
 
 async fn public_metrics(State(host): State<Arc<Host>>, request: Request) -> Response {

@@ -76,13 +76,6 @@ pub async fn user_call(
         record,
         CallOrigin::User,
     );
-    with_dss_headers(response)
-}
-
-fn with_dss_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert("DSS-API-Version", HeaderValue::from_static(DSS_API_VERSION));
-    headers.insert("DSS-Version", HeaderValue::from_static(DSS_VERSION));
     response
 }
 
