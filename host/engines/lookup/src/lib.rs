@@ -43,11 +43,18 @@ use std::sync::Arc;
 /// The manifest `kind` of lookup endpoints.
 pub const KIND: &str = "lookup";
 
-/// Loads `kind = "lookup"` endpoints; keeps the pools of the named connections that table
-/// lookups use (its own, apart from the SQL engine's).
+/// Loads `kind = "lookup"` endpoints; table lookups on named connections use the pools it is
+/// given (the host shares them with the SQL engine).
 #[derive(Debug, Default)]
 pub struct LookupFactory {
-    pools: plinth_engine_sql::PoolRegistry,
+    pools: Arc<plinth_engine_sql::PoolRegistry>,
+}
+
+impl LookupFactory {
+    /// A factory on a registry shared with the other engines that open named connections.
+    pub fn with_pools(pools: Arc<plinth_engine_sql::PoolRegistry>) -> LookupFactory {
+        LookupFactory { pools }
+    }
 }
 
 #[async_trait]

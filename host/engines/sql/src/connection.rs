@@ -107,13 +107,25 @@ impl ConnectionSettings {
     }
 }
 
-/// The pools of named connections, shared by the endpoints of every generation.
+/// The pools of named connections, shared by the endpoints of every generation and by every
+/// engine that reads them (SQL endpoints and table lookups get one registry from the host, so a
+/// named connection has one pool and `max_connections` means what it says).
 #[derive(Debug, Default)]
 pub struct PoolRegistry {
     pools: Mutex<HashMap<String, (String, ConnectionSettings, Pool)>>,
 }
 
 impl PoolRegistry {
+    /// How many named connections have a pool.
+    pub fn len(&self) -> usize {
+        self.pools.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether no named connection has a pool yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The pool of a named connection, created (lazily connecting) on first use; a connection
     /// whose settings changed gets a new pool.
     pub fn named(&self, server: &ServerResources, name: &str) -> Result<Pool, LoadError> {

@@ -33,10 +33,17 @@ use std::sync::Arc;
 /// The manifest `kind` of SQL endpoints.
 pub const KIND: &str = "sql-query";
 
-/// Loads `kind = "sql-query"` endpoints; keeps the pools of named connections.
+/// Loads `kind = "sql-query"` endpoints on the pools of named connections it is given.
 #[derive(Debug, Default)]
 pub struct SqlFactory {
-    pools: PoolRegistry,
+    pools: Arc<PoolRegistry>,
+}
+
+impl SqlFactory {
+    /// A factory on a registry shared with the other engines that open named connections.
+    pub fn with_pools(pools: Arc<PoolRegistry>) -> SqlFactory {
+        SqlFactory { pools }
+    }
 }
 
 #[async_trait]
