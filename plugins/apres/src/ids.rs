@@ -9,12 +9,23 @@ pub fn random_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// The id of task `seq` of batch `batch` (a name-based UUID, version 8, from SHA-256).
-pub fn task_id(batch: &str, seq: i64) -> String {
-    let digest = Sha256::digest(format!("apres-task\n{batch}\n{seq}"));
+/// A name-based UUID (version 8) from the SHA-256 of `name`.
+fn named_uuid(name: &str) -> String {
+    let digest = Sha256::digest(name);
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Uuid::new_v8(bytes).to_string()
+}
+
+/// The id of task `seq` of batch `batch`.
+pub fn task_id(batch: &str, seq: i64) -> String {
+    named_uuid(&format!("apres-task\n{batch}\n{seq}"))
+}
+
+/// The id of the batch a recipe's POST with this `Idempotency-Key` makes (the same key makes
+/// the same batch).
+pub fn idempotent_batch_id(recipe: &str, key: &str) -> String {
+    named_uuid(&format!("apres-batch\n{recipe}\n{key}"))
 }
 
 /// A new recipe key.

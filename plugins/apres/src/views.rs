@@ -47,15 +47,38 @@ pub fn batch(apres: &Apres, job: &JobRecord) -> BatchView {
     }
 }
 
-async fn page_of(
+/// Calls `each` with every task from `from` (at most `limit`), in order: its position, its
+/// item and its output if it has one; `each` answers whether to go on.
+async fn walk(
     apres: &Apres,
     job: &str,
     from: i64,
     limit: i64,
-) -> Result<(Vec<(i64, Value)>, HashMap<i64, OutputRecord>), sqlx::Error> {
-    let items = apres.jobs.items(job, from, limit).await?;
-    let outputs = apres.jobs.outputs(job, from, limit).await?;
-    Ok((items, outputs.into_iter().map(|o| (o.seq, o)).collect()))
+    mut each: impl FnMut(i64, Value, Option<OutputRecord>) -> bool,
+) -> Result<(), sqlx::Error> {
+    let (mut next, mut seen) = (from, 0i64);
+    while seen < limit {
+        let want = PAGE.min(limit - seen);
+        let items = apres.jobs.items(job, next, want).await?;
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut outputs: HashMap<i64, OutputRecord> = apres
+            .jobs
+            .outputs(job, next, want)
+            .await?
+            .into_iter()
+            .map(|o| (o.seq, o))
+            .collect();
+        for (seq, item) in items {
+            seen += 1;
+            next = seq + 1;
+            if !each(seq, item, outputs.remove(&seq)) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn result_of(output: &OutputRecord) -> Result<Value, String> {
@@ -75,33 +98,16 @@ pub async fn finished(
     limit: i64,
 ) -> Result<Vec<Done>, sqlx::Error> {
     let mut done = Vec::new();
-    let mut next = from;
-    while (done.len() as i64) < limit {
-        let want = PAGE.min(limit - done.len() as i64);
-        let (items, mut outputs) = page_of(apres, job, next, want).await?;
-        if items.is_empty() {
-            break;
+    walk(apres, job, from, limit, |_, item, output| match output {
+        Some(output) => {
+            let result = result_of(&output);
+            done.push(Done { item, result });
+            true
         }
-        for (seq, item) in items {
-            let Some(output) = outputs.remove(&seq) else {
-                return Ok(done);
-            };
-            done.push(Done {
-                item,
-                result: result_of(&output),
-            });
-            next = seq + 1;
-        }
-    }
+        None => false,
+    })
+    .await?;
     Ok(done)
-}
-
-/// One task of a batch and when it ran.
-pub struct Task {
-    /// As the routes show it.
-    pub view: TaskView,
-    /// Its timing, for the statistics.
-    pub timing: TaskTiming,
 }
 
 /// The tasks from `from` (at most `limit`), in order, pending ones included.
@@ -110,24 +116,17 @@ pub async fn tasks(
     job: &JobRecord,
     from: i64,
     limit: i64,
-) -> Result<Vec<Task>, sqlx::Error> {
+) -> Result<Vec<TaskView>, sqlx::Error> {
     let mut tasks = Vec::new();
-    let mut next = from;
-    while (tasks.len() as i64) < limit {
-        let want = PAGE.min(limit - tasks.len() as i64);
-        let (items, mut outputs) = page_of(apres, &job.id, next, want).await?;
-        if items.is_empty() {
-            break;
-        }
-        for (seq, item) in items {
-            tasks.push(task(job, seq, item, outputs.remove(&seq)));
-            next = seq + 1;
-        }
-    }
+    walk(apres, &job.id, from, limit, |seq, item, output| {
+        tasks.push(task(job, seq, item, output));
+        true
+    })
+    .await?;
     Ok(tasks)
 }
 
-fn task(job: &JobRecord, seq: i64, item: Value, output: Option<OutputRecord>) -> Task {
+fn task(job: &JobRecord, seq: i64, item: Value, output: Option<OutputRecord>) -> TaskView {
     let created = job.started_at_ms.unwrap_or(job.created_at_ms);
     let mut view = TaskView {
         id: crate::ids::task_id(&job.id, seq),
@@ -141,16 +140,8 @@ fn task(job: &JobRecord, seq: i64, item: Value, output: Option<OutputRecord>) ->
         consensus_score: None,
         responses_with_confidence: None,
     };
-    let mut timing = TaskTiming {
-        started_ms: None,
-        finished_ms: None,
-        succeeded: false,
-        consensus_score: None,
-    };
     if let Some(output) = output {
         view.updated_ms = output.finished_at_ms;
-        timing.started_ms = Some(output.started_at_ms);
-        timing.finished_ms = Some(output.finished_at_ms);
         match result_of(&output) {
             Ok(result) => {
                 let (label, confidence) = label_and_confidence(&result);
@@ -158,23 +149,38 @@ fn task(job: &JobRecord, seq: i64, item: Value, output: Option<OutputRecord>) ->
                 view.output = vec![label];
                 view.consensus_score = confidence;
                 view.responses_with_confidence = result.get("probas").cloned();
-                timing.succeeded = true;
-                timing.consensus_score = confidence;
             }
             Err(_) => view.state = TaskState::Failed,
         }
     }
-    Task { view, timing }
+    view
 }
 
-/// The timings of every task of a batch, for the statistics.
+/// The timings of a batch for the statistics, from its outputs alone: a task without one
+/// (still pending) counts in none of them, so its item need not be read.
 pub async fn timings(apres: &Apres, job: &JobRecord) -> Result<BatchTimings, sqlx::Error> {
-    let tasks = tasks(apres, job, 0, i64::MAX).await?;
+    let (mut tasks, mut next) = (Vec::new(), 0);
+    loop {
+        let page = apres.jobs.outputs(&job.id, next, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        next = last.seq + 1;
+        tasks.extend(page.iter().map(|output| {
+            TaskTiming {
+                started_ms: Some(output.started_at_ms),
+                finished_ms: Some(output.finished_at_ms),
+                succeeded: output.ok,
+                consensus_score: output
+                    .ok
+                    .then(|| label_and_confidence(&output.body["result"]).1)
+                    .flatten(),
+            }
+        }));
+    }
     Ok(BatchTimings {
         created_ms: job.created_at_ms,
         completed_ms: (job.state == JobState::Done)
             .then_some(job.finished_at_ms)
             .flatten(),
-        tasks: tasks.into_iter().map(|t| t.timing).collect(),
+        tasks,
     })
 }

@@ -47,7 +47,7 @@ pub async fn create(State(apres): State<Arc<Apres>>, headers: HeaderMap, body: B
     let key = auth::presented(&headers).unwrap_or_default().to_owned();
     let idempotency = idempotency_key(&headers)?;
     let id = match idempotency {
-        Some(k) => crate::ids::task_id(&format!("{}\n{k}", recipe.id), -1),
+        Some(k) => crate::ids::idempotent_batch_id(&recipe.id, k),
         None => crate::ids::random_uuid(),
     };
     if idempotency.is_some()

@@ -8,10 +8,10 @@ use super::recipe::NO_SUCH_ID;
 use crate::app::{Answer, Apres, db_error, json};
 use crate::batch_job::FILE;
 use crate::error::ApresError;
-use crate::shapes::task_json;
+use crate::shapes::{TaskView, task_json};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
-use plinth_jobs::JobState;
+use plinth_jobs::{JobRecord, JobState};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,6 +51,23 @@ fn with_total(answer: Answer, total: i64) -> Answer {
     Ok(response)
 }
 
+/// The caller's batch and the tasks of the page asked for; 404 with `message`.
+async fn page(
+    apres: &Apres,
+    headers: &HeaderMap,
+    id: &str,
+    message: &str,
+    query: &HashMap<String, String>,
+) -> Result<(JobRecord, Vec<TaskView>), ApresError> {
+    let recipe = auth::recipe(apres, headers, BATCH_MESSAGE).await?;
+    let job = find(apres, &recipe, id, message).await?;
+    let (from, limit) = paging(apres, query)?;
+    let tasks = crate::views::tasks(apres, &job, from, limit)
+        .await
+        .map_err(db_error)?;
+    Ok((job, tasks))
+}
+
 /// P6.
 pub async fn output(
     State(apres): State<Arc<Apres>>,
@@ -58,16 +75,10 @@ pub async fn output(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Answer {
-    let recipe = auth::recipe(&apres, &headers, BATCH_MESSAGE).await?;
-    let job = find(&apres, &recipe, &id, NO_SUCH_ID).await?;
-    let (from, limit) = paging(&apres, &query)?;
-    let tasks = crate::views::tasks(&apres, &job, from, limit)
-        .await
-        .map_err(db_error)?;
+    let (job, tasks) = page(&apres, &headers, &id, NO_SUCH_ID, &query).await?;
     let entries: Vec<Value> = tasks
         .iter()
-        .map(|t| {
-            let v = &t.view;
+        .map(|v| {
             json!({
                 "task_id": v.id,
                 "input": v.input,
@@ -107,12 +118,7 @@ pub async fn tasks(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Answer {
-    let recipe = auth::recipe(&apres, &headers, BATCH_MESSAGE).await?;
-    let job = find(&apres, &recipe, &id, "Task Batch not found").await?;
-    let (from, limit) = paging(&apres, &query)?;
-    let tasks = crate::views::tasks(&apres, &job, from, limit)
-        .await
-        .map_err(db_error)?;
-    let body = Value::Array(tasks.iter().map(|t| task_json(&t.view)).collect());
+    let (job, tasks) = page(&apres, &headers, &id, "Task Batch not found", &query).await?;
+    let body = Value::Array(tasks.iter().map(task_json).collect());
     with_total(json(200, body), job.total.unwrap_or(0))
 }
