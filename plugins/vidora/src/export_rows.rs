@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::labels::{MAX_ERRORS, all_utf8, header_name};
+use crate::labels::{MAX_ERRORS, all_utf8, checked_id, header_name};
 
 /// The items of an export CSV, in file order, or every problem found (never empty).
 pub fn items(csv: &[u8]) -> Result<Vec<Value>, Vec<String>> {
@@ -118,30 +118,17 @@ impl Rows {
 
     fn row(&mut self, header: &Header, record: &csv::ByteRecord, line: u64) {
         self.any_row = true;
-        if !all_utf8(record) {
-            if !self.not_utf8_reported {
-                self.not_utf8_reported = true;
-                self.error(format!(
-                    "line {line}: the file is not UTF-8 text (save it as UTF-8)"
-                ));
+        let width = header.names.len();
+        let id = match checked_id(record, width, header.id, line, &mut self.not_utf8_reported) {
+            Ok(id) => id,
+            Err(problem) => {
+                if let Some(message) = problem {
+                    self.error(message);
+                }
+                return;
             }
-            return;
-        }
-        if record.len() != header.names.len() {
-            self.error(format!(
-                "line {line}: expected {} fields as in the header, found {}",
-                header.names.len(),
-                record.len()
-            ));
-            return;
-        }
-        // Every field is UTF-8: each was checked above.
+        };
         let cell = |i: usize| std::str::from_utf8(&record[i]).unwrap_or_default();
-        let id = cell(header.id).trim();
-        if id.is_empty() {
-            self.error(format!("line {line}: empty id"));
-            return;
-        }
         if let Some(first) = self.first_line.get(id) {
             let message = format!("line {line}: duplicated id \"{id}\" (first on line {first})");
             self.error(message);

@@ -274,30 +274,17 @@ impl Validator {
     }
 
     fn row(&mut self, header: &Header, record: &csv::ByteRecord, line: u64) {
-        if !all_utf8(record) {
-            if !self.not_utf8_reported {
-                self.not_utf8_reported = true;
-                self.errors.push(format!(
-                    "line {line}: the file is not UTF-8 text (save it as UTF-8)"
-                ));
+        let width = header.names.len();
+        let id = match checked_id(record, width, header.id, line, &mut self.not_utf8_reported) {
+            Ok(id) => id,
+            Err(problem) => {
+                if let Some(message) = problem {
+                    self.errors.push(message);
+                }
+                return;
             }
-            return;
-        }
-        if record.len() != header.names.len() {
-            self.errors.push(format!(
-                "line {line}: expected {} fields as in the header, found {}",
-                header.names.len(),
-                record.len()
-            ));
-            return;
-        }
-        // Every field is UTF-8: each was checked above.
+        };
         let cell = |i: usize| std::str::from_utf8(&record[i]).unwrap_or_default();
-        let id = cell(header.id).trim();
-        if id.is_empty() {
-            self.errors.push(format!("line {line}: empty id"));
-            return;
-        }
         let label = match parse_label(self.label_type, cell(header.label)) {
             Ok(label) => label,
             Err(message) => {
@@ -479,6 +466,39 @@ fn parse_label(label_type: LabelType, cell: &str) -> Result<LabelValue, String> 
             "label \"{text}\" is not a finite number as a regression label must be"
         )),
     }
+}
+
+/// The checks every data row of a label set or an export passes first: UTF-8 text (reported
+/// once per file, through `not_utf8_reported`), as many fields as the header, a non-empty id.
+/// Answers the trimmed id, or the problem to report (`None`: already reported).
+pub(crate) fn checked_id<'r>(
+    record: &'r csv::ByteRecord,
+    width: usize,
+    id_column: usize,
+    line: u64,
+    not_utf8_reported: &mut bool,
+) -> Result<&'r str, Option<String>> {
+    if !all_utf8(record) {
+        let first = !*not_utf8_reported;
+        *not_utf8_reported = true;
+        return Err(
+            first.then(|| format!("line {line}: the file is not UTF-8 text (save it as UTF-8)"))
+        );
+    }
+    if record.len() != width {
+        return Err(Some(format!(
+            "line {line}: expected {width} fields as in the header, found {}",
+            record.len()
+        )));
+    }
+    // Every field is UTF-8: each was checked above.
+    let id = std::str::from_utf8(&record[id_column])
+        .unwrap_or_default()
+        .trim();
+    if id.is_empty() {
+        return Err(Some(format!("line {line}: empty id")));
+    }
+    Ok(id)
 }
 
 /// The ancestor rule's error, when fewer than 80% of `rows`' ids are in `ancestor_ids`.
