@@ -313,14 +313,7 @@ async fn bad_multipart_exports_are_400s_naming_the_problem() {
                 fields_only("name", "x"),
             )
             .await;
-        assert_eq!(status, 400, "{v}");
-        assert!(
-            v["error"]
-                .as_str()
-                .unwrap()
-                .contains("data file part is required"),
-            "{v}"
-        );
+        refused(status, &v, 400, "data file part is required");
         let (status, v) = post_form(
             &env,
             &c,
@@ -329,8 +322,7 @@ async fn bad_multipart_exports_are_400s_naming_the_problem() {
             data(&[("name", "  ")], "d.csv", "text/csv", b"id,x\nA,1\n"),
         )
         .await;
-        assert_eq!(status, 400, "{v}");
-        assert!(v["error"].as_str().unwrap().contains("name"), "{v}");
+        refused(status, &v, 400, "name");
         let body = multipart_file(&[], "data", "d.csv", "text/csv", b"id,x\nA,1\n");
         let (status, v) = c
             .call(
@@ -342,8 +334,7 @@ async fn bad_multipart_exports_are_400s_naming_the_problem() {
                 body,
             )
             .await;
-        assert_eq!(status, 400, "{v}");
-        assert!(v["error"].as_str().unwrap().contains("boundary"), "{v}");
+        refused(status, &v, 400, "boundary");
         // A JSON body that is neither.
         let (status, v) = c
             .call(
@@ -355,11 +346,7 @@ async fn bad_multipart_exports_are_400s_naming_the_problem() {
                 b"id,x\n".to_vec(),
             )
             .await;
-        assert_eq!(status, 400, "{v}");
-        assert!(
-            v["error"].as_str().unwrap().contains("multipart/form-data"),
-            "{v}"
-        );
+        refused(status, &v, 400, "multipart/form-data");
         // An unknown pipeline is a 404 before anything is read.
         let (status, _) = c
             .call(
@@ -408,14 +395,7 @@ async fn oversized_and_bomb_exports_are_413s() {
             data(&[], "d.csv.gz", "application/gzip", &gz),
         )
         .await;
-        assert_eq!(status, 413, "{v}");
-        assert!(
-            v["error"]
-                .as_str()
-                .unwrap()
-                .contains("1000 bytes once decompressed"),
-            "{v}"
-        );
+        refused(status, &v, 413, "1000 bytes once decompressed");
         // The same, plain: past max_file_bytes too.
         let (status, v) = post_form(
             &env,
@@ -435,11 +415,7 @@ async fn oversized_and_bomb_exports_are_413s() {
             data(&[], "d.csv", "text/csv", &vec![b'a'; 9000]),
         )
         .await;
-        assert_eq!(status, 413, "{v}");
-        assert!(
-            v["error"].as_str().unwrap().contains("max_body_bytes"),
-            "{v}"
-        );
+        refused(status, &v, 413, "max_body_bytes");
         // Within the limits, it runs.
         let (status, v) = post_form(
             &env,
@@ -454,4 +430,13 @@ async fn oversized_and_bomb_exports_are_413s() {
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     })
     .await;
+}
+
+/// A refusal: this status, and an `error` naming the problem.
+fn refused(status: u16, v: &Value, code: u16, fragment: &str) {
+    assert_eq!(status, code, "{v}");
+    let error = v["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {v}"));
+    assert!(error.contains(fragment), "{fragment:?} not in {v}");
 }
