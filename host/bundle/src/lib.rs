@@ -8,11 +8,13 @@ pub mod archive;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod manifest;
+pub mod pack;
 
 pub use archive::{UnpackError, UnpackLimits};
 pub use manifest::{
     EndpointSection, MANIFEST_FILE, Manifest, ManifestError, ServiceRateLimit, is_valid_id,
 };
+pub use pack::pack_dir;
 
 use sha2::{Digest, Sha256};
 use std::fs;
