@@ -14,6 +14,10 @@ pub struct ServeArgs {
     /// Data directory (state database, bundles, caches).
     #[arg(long, env = "PLINTH_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// State database URL: `postgres://...` for replicas sharing one state (default: the
+    /// SQLite file `state.db` in the data directory).
+    #[arg(long, env = "PLINTH_STATE", hide_env_values = true)]
+    state: Option<String>,
     /// Address to listen on, e.g. 127.0.0.1:11200 (port 0: any free port).
     #[arg(long, env = "PLINTH_LISTEN")]
     listen: Option<String>,
@@ -55,6 +59,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         examples_dir,
         no_examples: args.no_examples,
+        state: args.state,
         admin_key: std::env::var("PLINTH_ADMIN_KEY").ok(),
     };
     let config = ServerConfig::resolve(file, overrides);

@@ -99,7 +99,8 @@ impl PluginDb {
         self.dialect
     }
 
-    /// Applies the plugin's migrations not yet applied, each in one transaction.
+    /// Applies the plugin's migrations not yet applied, each in one transaction; refuses a
+    /// database where a newer build applied versions this one does not know.
     pub async fn migrate(&self, plugin: &str, migrations: &[Migration]) -> Result<(), sqlx::Error> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS plugin_migrations (
@@ -119,6 +120,17 @@ impl PluginDb {
                 .iter()
                 .map(|r| r.get::<i64, _>(0))
                 .collect();
+        let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+        if let Some(newer) = applied.iter().copied().filter(|v| *v > known).max() {
+            return Err(sqlx::Error::Configuration(
+                format!(
+                    "plugin {plugin}: the database has its schema version {newer}, newer than \
+                     this Plinth knows ({known}): run the newer Plinth, or point this one at \
+                     another database"
+                )
+                .into(),
+            ));
+        }
         let mut pending: Vec<&Migration> = migrations
             .iter()
             .filter(|m| !applied.contains(&m.version))
@@ -191,6 +203,16 @@ mod tests {
             .unwrap();
         assert_eq!(row.get::<i64, _>(0), 5);
         assert_eq!(row.get::<Vec<u8>, _>(1), vec![1, 2]);
+        // An older build (knowing version 1 only) refuses the database version 2 made.
+        let refused = db
+            .migrate("test", &MIGRATIONS[..1])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("schema version 2, newer than this Plinth knows (1)"),
+            "{refused}"
+        );
     }
 
     #[tokio::test]

@@ -23,6 +23,7 @@ mod context;
 mod db;
 mod event;
 mod host_view;
+mod replica;
 mod sent_uri;
 mod shared;
 pub mod test_db;
@@ -40,5 +41,6 @@ pub use plinth_engine_api::{
     Action, ApiError, FeatureInfo, FeatureKind, ModelInfo, ModelTask, ScoredOutput, ScoredRow,
     ScoredRows, as_output, shown,
 };
+pub use replica::replica_id;
 pub use sent_uri::{SentUri, sent_uri};
 pub use shared::Shared;

@@ -10,6 +10,9 @@ use std::time::Duration;
 /// ```toml
 /// listen = "127.0.0.1:11200"
 /// data_dir = "/var/lib/plinth"
+/// # state = "postgres://plinth@db/plinth"  # shared state for replicas (prefer PLINTH_STATE);
+///                                 # default: data_dir/state.db (SQLite, one node)
+/// reconcile_interval_ms = 5000    # shared state: how often a replica re-reads everything
 /// examples_dir = "examples"       # deployed on first run when no service exists
 /// max_body_bytes = 16777216
 /// max_upload_bytes = 1073741824
@@ -49,6 +52,11 @@ pub struct ConfigFile {
     pub data_dir: Option<PathBuf>,
     /// Bundles deployed on first run.
     pub examples_dir: Option<PathBuf>,
+    /// The state database URL (prefer the `PLINTH_STATE` environment variable, as it may hold
+    /// a password); default `data_dir/state.db`.
+    pub state: Option<String>,
+    /// Shared state: interval of the reconcile that catches missed change notifications.
+    pub reconcile_interval_ms: Option<u64>,
     /// Whether to deploy `examples_dir` on first run (default true).
     pub deploy_examples: Option<bool>,
     /// Admin key to install (prefer the `PLINTH_ADMIN_KEY` environment variable).
@@ -198,6 +206,8 @@ pub struct Overrides {
     pub examples_dir: Option<PathBuf>,
     /// `--no-examples`.
     pub no_examples: bool,
+    /// `--state` / `PLINTH_STATE`.
+    pub state: Option<String>,
     /// `PLINTH_ADMIN_KEY`.
     pub admin_key: Option<String>,
 }
@@ -213,6 +223,10 @@ pub struct ServerConfig {
     pub examples_dir: Option<PathBuf>,
     /// Admin key to make valid at start, if any.
     pub admin_key: Option<String>,
+    /// The state database URL; `None`: `data_dir/state.db`.
+    pub state_url: Option<String>,
+    /// Shared state: how often every service is re-read from the store (5 s).
+    pub reconcile_interval: Duration,
     /// Largest user-API request body, bytes.
     pub max_body_bytes: usize,
     /// Largest uploaded bundle, bytes.
@@ -263,6 +277,10 @@ impl ServerConfig {
                 .admin_key
                 .or(file.admin_key)
                 .filter(|k| !k.is_empty()),
+            state_url: overrides.state.or(file.state).filter(|u| !u.is_empty()),
+            reconcile_interval: Duration::from_millis(
+                file.reconcile_interval_ms.unwrap_or(5000).max(100),
+            ),
             max_body_bytes: file.max_body_bytes.unwrap_or(16 << 20),
             max_upload_bytes: file.max_upload_bytes.unwrap_or(1 << 30),
             default_max_concurrency: file.default_max_concurrency.unwrap_or(64).max(1),

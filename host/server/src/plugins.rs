@@ -67,14 +67,15 @@ impl Host {
         let url = match self.config.plugins.get("database_url") {
             Some(toml::Value::String(url)) => url.clone(),
             Some(_) => anyhow::bail!("[plugins] database_url must be a string"),
+            None if self.store.is_shared() => self.store.url().to_owned(),
             None => format!(
                 "sqlite://{}?mode=rwc",
                 self.config.data_dir.join("state.db").display()
             ),
         };
-        let db = PluginDb::connect(&url)
-            .await
-            .map_err(|e| anyhow::anyhow!("plugins' database {url}: {e}"))?;
+        let db = PluginDb::connect(&url).await.map_err(|e| {
+            anyhow::anyhow!("plugins' database {}: {e}", crate::store::redact(&url))
+        })?;
         let shared = Arc::new(Shared::default());
         let view: Arc<dyn HostView> = Arc::new(PluginHostView(Arc::downgrade(self)));
         let invoker: Arc<dyn Invoker> = Arc::new(PluginInvoker(Arc::downgrade(self)));

@@ -53,8 +53,19 @@ impl Jobs {
             .transpose()
     }
 
-    /// Writes a job's output file atomically and durably.
+    /// Writes a job's output file durably: into the database (for every replica), then
+    /// atomically into this replica's data directory.
     pub async fn write_output(&self, job: &str, name: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+        sqlx::query(
+            "INSERT INTO job_output_files (job_id, name, bytes) VALUES ($1, $2, $3)
+             ON CONFLICT (job_id, name) DO UPDATE SET bytes = excluded.bytes",
+        )
+        .bind(job)
+        .bind(safe(name))
+        .bind(bytes.clone())
+        .execute(self.db.pool())
+        .await
+        .map_err(std::io::Error::other)?;
         let dir = self.output_dir().join(safe(job));
         let name = safe(name);
         tokio::task::spawn_blocking(move || {
@@ -211,8 +222,29 @@ async fn get_output(
         return refused(StatusCode::FORBIDDEN, why);
     }
     let file = jobs.output_dir().join(safe(&job)).join(safe(&name));
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => {
+    let bytes = match tokio::fs::read(&file).await {
+        Ok(bytes) => Some(bytes),
+        // Written by another replica: the database has it.
+        Err(_) => match sqlx::query_scalar::<_, Vec<u8>>(
+            "SELECT bytes FROM job_output_files WHERE job_id = $1 AND name = $2",
+        )
+        .bind(&job)
+        .bind(safe(&name))
+        .fetch_optional(jobs.db.pool())
+        .await
+        {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!("reading output {job}/{name}: {e}");
+                return refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the state database is unavailable; try again",
+                );
+            }
+        },
+    };
+    match bytes {
+        Some(bytes) => {
             let content_type = if name.ends_with(".csv") {
                 "text/csv; charset=utf-8"
             } else {
@@ -220,7 +252,7 @@ async fn get_output(
             };
             download(&name, content_type, bytes)
         }
-        Err(_) => refused(
+        None => refused(
             StatusCode::NOT_FOUND,
             "this output file does not exist (yet)",
         ),

@@ -42,9 +42,21 @@ macro_rules! schema_v1 {
 
 /// Jobs, their input items, their outputs (one per item, unique), webhook deliveries (ordered
 /// per job), stored files, and the key of pre-signed URLs.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "jobs, items, outputs, deliveries, files, url key",
-    sqlite: schema_v1!("BLOB"),
-    postgres: schema_v1!("BYTEA"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "jobs, items, outputs, deliveries, files, url key",
+        sqlite: schema_v1!("BLOB"),
+        postgres: schema_v1!("BYTEA"),
+    },
+    // A job's output file in the database too, so that replicas sharing it can all serve the
+    // download link (the copy under the data directory is the writer's cache).
+    Migration {
+        version: 2,
+        description: "output files",
+        sqlite: "CREATE TABLE job_output_files (job_id TEXT NOT NULL, name TEXT NOT NULL,
+            bytes BLOB NOT NULL, PRIMARY KEY (job_id, name))",
+        postgres: "CREATE TABLE job_output_files (job_id TEXT NOT NULL, name TEXT NOT NULL,
+            bytes BYTEA NOT NULL, PRIMARY KEY (job_id, name))",
+    },
+];

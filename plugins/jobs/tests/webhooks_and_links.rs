@@ -216,6 +216,12 @@ async fn download_links_are_signed_and_expire() {
         get(output_url.clone()).await.unwrap(),
         (200, "id,prediction\nA,1\n".into())
     );
+    // A replica that did not write the output (no local copy) serves it from the database.
+    std::fs::remove_dir_all(dir.path().join("plugins/jobs/outputs/job1")).unwrap();
+    assert_eq!(
+        get(output_url.clone()).await.unwrap(),
+        (200, "id,prediction\nA,1\n".into())
+    );
     // Forged: another file's path under a valid signature, a changed expiry, no signature.
     let other = output_url.replace("/job1/", "/job2/");
     assert_eq!(get(other).await.unwrap().0, 403);

@@ -41,9 +41,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The monitoring plugin (`[plugins.monitoring]`: `flush_interval_ms` (1000),
-/// `prediction_retention_days` (90), `writer` (`local`), `queue_capacity` (65536)).
+/// `prediction_retention_days` (90), `writer` (`local` on SQLite; on PostgreSQL the replica's
+/// id, [`plinth_plugin_api::replica_id`]), `queue_capacity` (65536)).
 #[derive(Debug, Default)]
 pub struct MonitoringPlugin;
+
+/// How long a replica keeps an endpoint's monitoring settings before reading them again.
+pub const SETTINGS_TTL: Duration = Duration::from_secs(1);
 
 /// The store's handle: what the dialects read and write.
 pub struct Monitoring {
@@ -53,7 +57,9 @@ pub struct Monitoring {
     clock: Arc<dyn Clock>,
     writer: String,
     baselines: Mutex<HashMap<SeriesKey, Option<Arc<Baseline>>>>,
-    settings: Mutex<HashMap<(String, String), SeriesSettings>>,
+    /// Settings read from `mon_settings`, with when they were read: re-read after
+    /// [`SETTINGS_TTL`], so that a change made through another replica applies within it.
+    settings: Mutex<HashMap<(String, String), (SeriesSettings, std::time::Instant)>>,
     /// Asks the ingest loop to write what it holds ([`Monitoring::sync`]); `None` without one.
     syncs: Option<tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<()>>>,
     /// Raw predictions older than this are deleted.
@@ -90,12 +96,16 @@ impl Plugin for MonitoringPlugin {
         let flush_every = Duration::from_millis(number("flush_interval_ms", 1000)?.max(10));
         let retention_days = number("prediction_retention_days", 90)?;
         let capacity = number("queue_capacity", 65_536)? as usize;
-        let writer = ctx
-            .config
-            .get("writer")
-            .and_then(Value::as_str)
-            .unwrap_or("local")
-            .to_owned();
+        // On shared state every replica writes its own rollup rows; alone, one writer.
+        let writer = match ctx.config.get("writer").and_then(Value::as_str) {
+            Some(w) => w.to_owned(),
+            None if ctx.db.dialect() == plinth_plugin_api::Dialect::Postgres => {
+                plinth_plugin_api::replica_id(&ctx.data_dir).map_err(|e| {
+                    PluginError::new(format!("the replica id in {}: {e}", ctx.data_dir.display()))
+                })?
+            }
+            None => "local".to_owned(),
+        };
         let (sync_tx, sync_rx) = tokio::sync::mpsc::channel(64);
         let monitoring = Arc::new(Monitoring {
             db: ctx.db.clone(),
@@ -322,7 +332,9 @@ impl Monitoring {
     /// The monitoring settings of an endpoint (defaults when never set).
     pub async fn settings(&self, service: &str, endpoint: &str) -> SeriesSettings {
         let key = (service.to_owned(), endpoint.to_owned());
-        if let Some(s) = self.lock_settings().get(&key) {
+        if let Some((s, read)) = self.lock_settings().get(&key)
+            && read.elapsed() < SETTINGS_TTL
+        {
             return s.clone();
         }
         let loaded =
@@ -341,13 +353,15 @@ impl Monitoring {
                 return SeriesSettings::default();
             }
         };
-        self.lock_settings().insert(key, settings.clone());
+        self.lock_settings()
+            .insert(key, (settings.clone(), std::time::Instant::now()));
         settings
     }
 
     fn lock_settings(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), SeriesSettings>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), (SeriesSettings, std::time::Instant)>>
+    {
         self.settings.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -368,8 +382,10 @@ impl Monitoring {
         .bind(self.clock.now_ms())
         .execute(self.db.pool())
         .await?;
-        self.lock_settings()
-            .insert((service.to_owned(), endpoint.to_owned()), settings);
+        self.lock_settings().insert(
+            (service.to_owned(), endpoint.to_owned()),
+            (settings, std::time::Instant::now()),
+        );
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ use super::{Host, ServiceRuntime, ServiceState, durable, store_error, unknown_se
 use crate::bundle::{self, BundleSource, UnpackLimits, is_valid_id};
 use crate::dispatch::Routing;
 use crate::generation;
-use crate::store::{GenerationRow, now_millis};
+use crate::store::{ArchiveError, ArchiveFile, Change, GenerationRow, now_millis};
 use plinth_engine_api::ApiError;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -160,6 +160,30 @@ impl Host {
         .await
         .map_err(bad_bundle)?;
         let load_ms = started.elapsed().as_millis() as u64;
+        // On shared state the bundle goes into the store with the generation, for the other
+        // replicas (and this one's cache, if it is ever wiped).
+        let packed = match self.store.is_shared() {
+            true => Some(
+                super::fetch::pack(&final_dir, &self.config.data_dir.join("staging"))
+                    .await
+                    .map_err(|e| {
+                        ApiError::internal(
+                            "DeployFailed",
+                            format!("could not pack the bundle: {e}"),
+                        )
+                    })?,
+            ),
+            false => None,
+        };
+        let archive = match &packed {
+            Some(p) => Some(ArchiveFile::hash(&p.path).await.map_err(|e| {
+                ApiError::internal(
+                    "DeployFailed",
+                    format!("could not read the packed bundle: {e}"),
+                )
+            })?),
+            None => None,
+        };
         pause_at("deploy-loaded").await;
 
         // One transaction: the service (when created), the generation and the routing (when
@@ -189,9 +213,17 @@ impl Host {
                 public,
                 description.as_deref(),
                 routing_json.as_deref(),
+                archive.as_ref(),
             )
             .await
-            .map_err(store_error)?;
+            .map_err(|e| match e {
+                ArchiveError::Db(e) => store_error(e),
+                other => ApiError::internal(
+                    "DeployFailed",
+                    format!("could not store the bundle: {other}"),
+                ),
+            })?;
+        drop(packed);
         if !recorded {
             return Err(ApiError::conflict(format!(
                 "service \"{service_id}\" was created concurrently; deploy again"
@@ -221,6 +253,9 @@ impl Host {
             self.insert_service(service.clone());
         }
         tracing::info!(service = %service_id, generation = %generation_id, activated = request.activate, load_ms, "deployed");
+        self.store
+            .announce(&Change::Service(service_id.clone()))
+            .await;
         self.audit_admin(
             Some(&service_id),
             Some(&generation_id),

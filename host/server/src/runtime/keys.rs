@@ -2,7 +2,7 @@
 
 use super::{Host, store_error};
 use crate::auth::{generate_key, hash_key, new_key_row};
-use crate::store::{KeyRow, KeyScope};
+use crate::store::{Change, KeyRow, KeyScope};
 use plinth_engine_api::ApiError;
 
 /// What a caller asks for when creating a key.
@@ -48,6 +48,7 @@ impl Host {
         self.store.insert_key(&row).await.map_err(store_error)?;
         self.reload_keys().await?;
         self.audit_admin(None, None, "create-key", Some(format!("id={}", row.id)));
+        self.store.announce(&Change::Keys).await;
         Ok((row, secret))
     }
 
@@ -70,6 +71,7 @@ impl Host {
         self.store.delete_key(&row.id).await.map_err(store_error)?;
         self.reload_keys().await?;
         self.audit_admin(None, None, "delete-key", Some(format!("id={}", row.id)));
+        self.store.announce(&Change::Keys).await;
         Ok(())
     }
 
@@ -90,7 +92,7 @@ impl Host {
                     None,
                     None,
                 );
-                self.store.insert_key(&row).await?;
+                self.store.insert_key_unless_present(&row).await?;
                 self.reload_keys()
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;

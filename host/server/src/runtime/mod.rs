@@ -11,9 +11,11 @@
 mod background;
 mod deploy;
 mod durable;
+mod fetch;
 mod keys;
 mod restore;
 mod routing;
+mod sync;
 mod test_hook;
 
 pub use deploy::{DeployOutcome, DeployRequest};
@@ -157,6 +159,16 @@ impl Host {
             .insert(runtime.id.clone(), runtime);
     }
 
+    /// Inserts `runtime` unless a service with its id is there; returns the one in the map.
+    fn insert_service_if_absent(&self, runtime: Arc<ServiceRuntime>) -> Arc<ServiceRuntime> {
+        self.services
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(runtime.id.clone())
+            .or_insert(runtime)
+            .clone()
+    }
+
     fn remove_service(&self, id: &str) -> Option<Arc<ServiceRuntime>> {
         self.services
             .write()
@@ -216,6 +228,15 @@ impl Host {
                 )
             })?;
         let root = self.config.data_dir.join(&row.bundle_dir);
+        if self.store.is_shared() && !root.join(crate::bundle::MANIFEST_FILE).is_file() {
+            self.fetch_bundle(row).await.map_err(|e| {
+                ApiError::unavailable(format!(
+                    "generation \"{id}\" of service \"{}\" could not be fetched from the state database",
+                    service.id
+                ))
+                .with_detail(e)
+            })?;
+        }
         let loaded = generation::load(
             &self.engines,
             &self.resources,

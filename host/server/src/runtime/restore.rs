@@ -33,7 +33,10 @@ impl Host {
         };
         // Leftovers of deploys interrupted by a crash.
         let _ = std::fs::remove_dir_all(data_dir.join("staging"));
-        let store = Store::open(&data_dir).await?;
+        let store = match &config.state_url {
+            Some(url) => Store::connect(url).await?,
+            None => Store::open(&data_dir).await?,
+        };
         let sibling_sink = Arc::new(crate::calls::SiblingSink::default());
         let resources = Arc::new(ServerResources {
             sibling_calls: Some(sibling_sink.clone()),
@@ -60,6 +63,9 @@ impl Host {
         sibling_sink.attach(&host);
         host.plugins.add_task("audit", audit_writer);
         host.start_background_tasks();
+        // Replicas starting together on shared state take turns here, so that one installs
+        // the admin key and the examples and the others restore what it did.
+        let turn = host.store.start_turn().await?;
         let new_admin_key = host.bootstrap_admin_key().await?;
         let restored = host.restore_services().await?;
         host.remove_orphan_bundles();
@@ -68,6 +74,8 @@ impl Host {
         {
             host.deploy_examples(&examples).await;
         }
+        turn.end().await?;
+        host.start_sync_tasks();
         Ok((host, new_admin_key))
     }
 
@@ -75,42 +83,21 @@ impl Host {
         let rows = self.store.list_services().await?;
         let inactive = self.store.list_inactive_endpoints().await?;
         let count = rows.len();
+        let kinds = self.engines.kinds();
         for row in rows {
-            let routing: Option<Routing> = match row
-                .routing
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(service = %row.id, "stored routing unreadable, service left without routing: {e}");
-                    None
-                }
-            };
+            let routing = super::sync::parse_routing(&row);
             let generations = self.store.list_generations(&row.id).await?;
-            let rate_limit = generations
-                .iter()
-                .max_by_key(|g| g.seq)
-                .and_then(|g| {
-                    crate::bundle::Manifest::parse(&g.manifest, &self.engines.kinds()).ok()
-                })
-                .and_then(|m| m.service.rate_limit);
-            let state = ServiceState {
-                enabled: row.enabled,
-                public: row.public,
-                description: row.description,
-                rate_limit,
-                routing: routing.clone(),
+            let state = ServiceState::from_rows(
+                &row,
+                routing.clone(),
                 generations,
-                inactive: inactive
+                inactive
                     .iter()
                     .filter(|(service, _)| *service == row.id)
                     .map(|(_, endpoint)| endpoint.clone())
                     .collect(),
-                created_at: row.created_at,
-                ..Default::default()
-            };
+                &kinds,
+            );
             let service = Arc::new(ServiceRuntime::new(row.id.clone(), state));
             self.insert_service(service.clone());
             for generation in routing

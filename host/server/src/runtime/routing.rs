@@ -5,6 +5,7 @@ use super::test_hook::pause_at;
 use super::{Host, ServiceRuntime, ServiceState, store_error, unknown_generation};
 use crate::bundle::is_valid_id;
 use crate::dispatch::Routing;
+use crate::store::Change;
 use plinth_engine_api::ApiError;
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ impl Host {
             },
         )));
         self.audit_admin(Some(id), None, "create-service", None);
+        self.store.announce(&Change::Service(id.to_owned())).await;
         Ok(())
     }
 
@@ -83,6 +85,7 @@ impl Host {
             },
             Some(format!("endpoint={endpoint}")),
         );
+        self.store.announce(&Change::Service(id.to_owned())).await;
         Ok(())
     }
 
@@ -101,6 +104,7 @@ impl Host {
             tracing::warn!("could not remove {}: {e}", dir.display());
         }
         self.audit_admin(Some(id), None, "delete-service", None);
+        self.store.announce(&Change::Service(id.to_owned())).await;
         Ok(())
     }
 
@@ -121,6 +125,7 @@ impl Host {
             if enabled { "enable" } else { "disable" },
             None,
         );
+        self.store.announce(&Change::Service(id.to_owned())).await;
         Ok(())
     }
 
@@ -158,6 +163,7 @@ impl Host {
         next.retain_needed();
         service.state.store(Arc::new(next));
         self.audit_admin(Some(id), None, "set-routing", Some(json));
+        self.store.announce(&Change::Service(id.to_owned())).await;
         Ok(())
     }
 
@@ -228,6 +234,9 @@ impl Host {
             next.loaded.retain(|g, _| used.contains(&g.as_str()));
             next.pinned.clear();
             service.state.store(Arc::new(next));
+            self.store
+                .announce(&Change::Service(service.id.clone()))
+                .await;
         }
         self.audit_admin(
             None,

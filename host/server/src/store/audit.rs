@@ -38,7 +38,7 @@ impl Store {
         for r in rows {
             sqlx::query(
                 "INSERT INTO audit (at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail, context)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(r.at)
             .bind(&r.kind)
@@ -63,7 +63,7 @@ impl Store {
     pub async fn prune_audit(&self, oldest_kept: i64, max_rows: u64) -> sqlx::Result<u64> {
         let mut deleted = self
             .delete_audit_chunks(
-                "SELECT seq FROM audit WHERE at < ? ORDER BY at",
+                "SELECT seq FROM audit WHERE at < $1 ORDER BY at",
                 oldest_kept,
             )
             .await?;
@@ -75,16 +75,16 @@ impl Store {
         if let Some(newest) = newest {
             let cut = newest - max_rows.min(i64::MAX as u64) as i64;
             deleted += self
-                .delete_audit_chunks("SELECT seq FROM audit WHERE seq <= ? ORDER BY seq", cut)
+                .delete_audit_chunks("SELECT seq FROM audit WHERE seq <= $1 ORDER BY seq", cut)
                 .await?;
         }
         Ok(deleted)
     }
 
-    /// Deletes the rows that `select` (one `?` bound to `bound`) picks, 10,000 at a time.
+    /// Deletes the rows that `select` (one `$1` bound to `bound`) picks, 10,000 at a time.
     async fn delete_audit_chunks(&self, select: &str, bound: i64) -> sqlx::Result<u64> {
         const CHUNK: i64 = 10_000;
-        let statement = format!("DELETE FROM audit WHERE seq IN ({select} LIMIT ?)");
+        let statement = format!("DELETE FROM audit WHERE seq IN ({select} LIMIT $2)");
         let mut deleted = 0;
         loop {
             let n = sqlx::query(&statement)
@@ -115,9 +115,9 @@ impl Store {
     ) -> sqlx::Result<Vec<AuditRow>> {
         let rows = sqlx::query(
             "SELECT at, kind, service_id, endpoint_id, generation, action, status, duration_us, key_id, detail, context
-             FROM audit WHERE (?1 IS NULL OR service_id = ?1) ORDER BY seq DESC LIMIT ?2",
+             FROM audit WHERE ($1 = '' OR service_id = $1) ORDER BY seq DESC LIMIT $2",
         )
-        .bind(service_id)
+        .bind(service_id.unwrap_or(""))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

@@ -13,6 +13,14 @@ impl Store {
             .collect())
     }
 
+    /// The endpoints of one service switched off.
+    pub async fn inactive_endpoints_of(&self, service: &str) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar("SELECT endpoint_id FROM inactive_endpoints WHERE service_id = $1")
+            .bind(service)
+            .fetch_all(self.pool())
+            .await
+    }
+
     /// Switches an endpoint off (`active = false`, from `now`) or on again.
     pub async fn set_endpoint_active(
         &self,
@@ -22,14 +30,16 @@ impl Store {
         now: i64,
     ) -> sqlx::Result<()> {
         if active {
-            sqlx::query("DELETE FROM inactive_endpoints WHERE service_id = ? AND endpoint_id = ?")
-                .bind(service)
-                .bind(endpoint)
-                .execute(self.pool())
-                .await?;
+            sqlx::query(
+                "DELETE FROM inactive_endpoints WHERE service_id = $1 AND endpoint_id = $2",
+            )
+            .bind(service)
+            .bind(endpoint)
+            .execute(self.pool())
+            .await?;
         } else {
             sqlx::query(
-                "INSERT INTO inactive_endpoints (service_id, endpoint_id, since) VALUES (?, ?, ?)
+                "INSERT INTO inactive_endpoints (service_id, endpoint_id, since) VALUES ($1, $2, $3)
                  ON CONFLICT (service_id, endpoint_id) DO NOTHING",
             )
             .bind(service)

@@ -1,3 +1,4 @@
+use super::archives::{ArchiveError, ArchiveFile};
 use super::{Store, now_millis};
 use sqlx::Row;
 
@@ -24,8 +25,8 @@ impl Store {
     /// Records a deploy in one transaction, so that a crash leaves either all of it or none:
     /// the service when the deploy creates it, the generation, the service's public flag and
     /// description from the manifest, and the routing when the deploy activates the
-    /// generation. `Ok(false)`, with nothing written, when the service was to be created but
-    /// already exists.
+    /// generation, and (on shared state) the bundle's archive. `Ok(false)`, with nothing
+    /// written, when the service was to be created but already exists.
     pub async fn record_deploy(
         &self,
         row: &GenerationRow,
@@ -33,14 +34,15 @@ impl Store {
         public: bool,
         description: Option<&str>,
         routing: Option<&str>,
-    ) -> sqlx::Result<bool> {
+        archive: Option<&ArchiveFile<'_>>,
+    ) -> Result<bool, ArchiveError> {
         let mut tx = self.pool().begin().await?;
         if create_service {
             let created = sqlx::query(
-                "INSERT OR IGNORE INTO services (id, enabled, public, created_at) VALUES (?, 1, ?, ?)",
+                "INSERT INTO services (id, enabled, public, created_at) VALUES ($1, 1, $2, $3) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&row.service_id)
-            .bind(public)
+            .bind(public as i64)
             .bind(now_millis())
             .execute(&mut *tx)
             .await?;
@@ -49,7 +51,7 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO generations (service_id, id, seq, bundle_dir, sha256, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO generations (service_id, id, seq, bundle_dir, sha256, manifest, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&row.service_id)
         .bind(&row.id)
@@ -61,14 +63,17 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE services SET public = ?, description = ?, routing = COALESCE(?, routing) WHERE id = ?",
+            "UPDATE services SET public = $1, description = $2, routing = COALESCE($3, routing) WHERE id = $4",
         )
-        .bind(public)
+        .bind(public as i64)
         .bind(description)
         .bind(routing)
         .bind(&row.service_id)
         .execute(&mut *tx)
         .await?;
+        if let Some(archive) = archive {
+            Store::insert_archive(&mut tx, &row.service_id, &row.id, archive).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -76,7 +81,7 @@ impl Store {
     /// The generations of a service, oldest first.
     pub async fn list_generations(&self, service_id: &str) -> sqlx::Result<Vec<GenerationRow>> {
         let rows = sqlx::query(
-            "SELECT service_id, id, seq, bundle_dir, sha256, manifest, created_at FROM generations WHERE service_id = ? ORDER BY seq",
+            "SELECT service_id, id, seq, bundle_dir, sha256, manifest, created_at FROM generations WHERE service_id = $1 ORDER BY seq",
         )
         .bind(service_id)
         .fetch_all(self.pool())
@@ -97,7 +102,7 @@ impl Store {
 
     /// Deletes one generation record.
     pub async fn delete_generation(&self, service_id: &str, id: &str) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM generations WHERE service_id = ? AND id = ?")
+        sqlx::query("DELETE FROM generations WHERE service_id = $1 AND id = $2")
             .bind(service_id)
             .bind(id)
             .execute(self.pool())

@@ -45,7 +45,7 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO api_keys (id, key_hash, key_prefix, scope, service_id, label, description, created_by, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&key.id)
         .bind(&key.key_hash)
@@ -60,6 +60,24 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Stores a key unless one with the same secret is stored already (the configured admin
+    /// key, which replicas starting together all try to install); `Ok(false)` then.
+    pub async fn insert_key_unless_present(&self, key: &KeyRow) -> sqlx::Result<bool> {
+        let present: Option<String> =
+            sqlx::query_scalar("SELECT id FROM api_keys WHERE key_hash = $1")
+                .bind(&key.key_hash)
+                .fetch_optional(self.pool())
+                .await?;
+        if present.is_some() {
+            return Ok(false);
+        }
+        match self.insert_key(key).await {
+            Ok(()) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every key.
@@ -95,7 +113,7 @@ impl Store {
 
     /// Deletes a key by id; `Ok(false)` if there was none.
     pub async fn delete_key(&self, id: &str) -> sqlx::Result<bool> {
-        let done = sqlx::query("DELETE FROM api_keys WHERE id = ?")
+        let done = sqlx::query("DELETE FROM api_keys WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;

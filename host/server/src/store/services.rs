@@ -22,10 +22,10 @@ impl Store {
     /// Inserts a new service; `Ok(false)` when it already exists.
     pub async fn insert_service(&self, id: &str, public: bool) -> sqlx::Result<bool> {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO services (id, enabled, public, created_at) VALUES (?, 1, ?, ?)",
+            "INSERT INTO services (id, enabled, public, created_at) VALUES ($1, 1, $2, $3) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
-        .bind(public)
+        .bind(public as i64)
         .bind(now_millis())
         .execute(self.pool())
         .await?;
@@ -41,8 +41,8 @@ impl Store {
             .into_iter()
             .map(|r| ServiceRow {
                 id: r.get("id"),
-                enabled: r.get("enabled"),
-                public: r.get("public"),
+                enabled: super::flag(&r, "enabled"),
+                public: super::flag(&r, "public"),
                 description: r.get("description"),
                 routing: r.get("routing"),
                 created_at: r.get("created_at"),
@@ -50,10 +50,28 @@ impl Store {
             .collect())
     }
 
+    /// One service, `None` when it is not stored.
+    pub async fn get_service(&self, id: &str) -> sqlx::Result<Option<ServiceRow>> {
+        let row = sqlx::query(
+            "SELECT id, enabled, public, description, routing, created_at FROM services WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| ServiceRow {
+            id: r.get("id"),
+            enabled: super::flag(&r, "enabled"),
+            public: super::flag(&r, "public"),
+            description: r.get("description"),
+            routing: r.get("routing"),
+            created_at: r.get("created_at"),
+        }))
+    }
+
     /// Sets `enabled`.
     pub async fn set_service_enabled(&self, id: &str, enabled: bool) -> sqlx::Result<()> {
-        sqlx::query("UPDATE services SET enabled = ? WHERE id = ?")
-            .bind(enabled)
+        sqlx::query("UPDATE services SET enabled = $1 WHERE id = $2")
+            .bind(enabled as i64)
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -67,18 +85,20 @@ impl Store {
         routing: Option<&str>,
         enabled: Option<bool>,
     ) -> sqlx::Result<()> {
-        sqlx::query("UPDATE services SET routing = ?, enabled = COALESCE(?, enabled) WHERE id = ?")
-            .bind(routing)
-            .bind(enabled)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE services SET routing = $1, enabled = COALESCE($2, enabled) WHERE id = $3",
+        )
+        .bind(routing)
+        .bind(enabled.map(i64::from))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
     /// Deletes a service with its generations and keys.
     pub async fn delete_service(&self, id: &str) -> sqlx::Result<bool> {
-        let done = sqlx::query("DELETE FROM services WHERE id = ?")
+        let done = sqlx::query("DELETE FROM services WHERE id = $1")
             .bind(id)
             .execute(self.pool())
             .await?;
