@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod apres;
 pub mod webhooks;
 
 use serde_json::Value;

@@ -1,0 +1,434 @@
+//! Replicas on one PostgreSQL state (`--state postgres://...`): what one replica is told, all
+//! serve within a second; a switch under load fails no call on any replica; hash-based
+//! dispatch picks the same generation for a key on every replica. Skipped (with a message)
+//! without `PLINTH_TEST_PG_URL`; a failure with `PLINTH_REQUIRE_POSTGRES=1`.
+
+mod support;
+
+use plinth_plugin_api::test_db::TestDatabase;
+use serde_json::json;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::*;
+
+/// A fresh schema of the test PostgreSQL, dropped at the end.
+struct Schema {
+    db: Option<TestDatabase>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Schema {
+    fn new(test: &str) -> Option<Schema> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let db = runtime.block_on(TestDatabase::postgres(test))?;
+        Some(Schema {
+            db: Some(db),
+            runtime,
+        })
+    }
+
+    fn url(&self) -> String {
+        self.db.as_ref().unwrap().url.clone()
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if let Some(db) = self.db.take() {
+            self.runtime.block_on(db.finish());
+        }
+    }
+}
+
+fn replica(dir: &Path, state: &str) -> Plinth {
+    Plinth::start_with(
+        dir,
+        Options {
+            env: vec![("PLINTH_STATE".into(), state.into())],
+            ..Default::default()
+        },
+    )
+}
+
+/// Polls `check` until it holds; returns how long that took, or panics after `limit`.
+fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        if check() {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn answers_with(server: &Plinth, generation: &str) -> bool {
+    let answer = server.lookup("shop", 1);
+    answer.status == 200 && generation_of(&answer) == generation
+}
+
+#[test]
+fn three_replicas_on_one_postgresql_serve_as_one() {
+    let Some(schema) = Schema::new("three_replicas") else {
+        return;
+    };
+    let url = schema.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let replicas: Vec<Arc<Plinth>> = (1..=3)
+        .map(|n| Arc::new(replica(&tmp.path().join(format!("r{n}")), &url)))
+        .collect();
+    let (r1, r2, r3) = (&replicas[0], &replicas[1], &replicas[2]);
+
+    // A deploy on replica 1 answers on replicas 2 and 3 within 1 s: they fetch the bundle
+    // from the state database (their data directories never saw it).
+    let v1 = lookup_bundle(&tmp.path().join("b1"), "shop", true, &[(1, "one-v1")]);
+    r1.deploy(&v1);
+    let took = within(Duration::from_secs(1), "v1 on replicas 2 and 3", || {
+        answers_with(r2, "v1") && answers_with(r3, "v1")
+    });
+    eprintln!("a new service's first generation answered on replicas 2 and 3 after {took:?}");
+
+    let v2 = lookup_bundle(&tmp.path().join("b2"), "shop", true, &[(1, "one-v2")]);
+    let imported = r1.upload(&tar_gz_dir(&v2), "activate=false");
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    // Not activated: every replica still answers v1 (and has the row for v2 soon).
+    within(Duration::from_secs(1), "v2 known on replica 3", || {
+        r3.admin_get("services/shop/generations")
+            .text
+            .contains("\"v2\"")
+    });
+    for r in &replicas {
+        assert!(answers_with(r, "v1"));
+    }
+
+    // Switches under load, each made on a different replica, with a client loop on each:
+    // no call fails, none mixes generations, every replica follows every switch within 1 s.
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let loops: Vec<_> = replicas
+        .iter()
+        .map(|server| {
+            let (server, stop, ok, failures) =
+                (server.clone(), stop.clone(), ok.clone(), failures.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let answer = server.lookup("shop", 1);
+                    if answer.status != 200 {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{} {}", answer.status, answer.text));
+                        continue;
+                    }
+                    let body = answer.json();
+                    let generation = body["apiContext"]["serviceGeneration"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let label = body["results"][0]["data"]["label"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    if label != format!("one-{generation}") {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{generation} answered {label}"));
+                    }
+                    ok.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let mut slowest = Duration::ZERO;
+    for round in 0..6 {
+        let target = if round % 2 == 0 { "v2" } else { "v1" };
+        let by = &replicas[round % 3];
+        let answer = by.admin_post(
+            &format!("services/shop/actions/switchTo/{target}"),
+            &json!({}),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let took = within(
+            Duration::from_secs(1),
+            &format!("switch {round} to {target} on every replica"),
+            || replicas.iter().all(|r| answers_with(r, target)),
+        );
+        slowest = slowest.max(took);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for l in loops {
+        l.join().unwrap();
+    }
+    let failures = failures.lock().unwrap();
+    assert!(
+        failures.is_empty(),
+        "failed calls during switches: {failures:?}"
+    );
+    eprintln!(
+        "6 switches under load: {} calls, 0 failed, slowest propagation {slowest:?}",
+        ok.load(Ordering::Relaxed)
+    );
+
+    // Hash-based dispatch, set on replica 2: the same generation for each of 1,000 keys on
+    // every replica.
+    let mapping = json!({"entries": [{"generation": "v1", "proba": 0.5}, {"generation": "v2", "proba": 0.5}], "strategy": "HASH_BASED"});
+    let set = r2.admin_post("services/shop/actions/setMapping", &mapping);
+    assert_eq!(set.status, 200, "{}", set.text);
+    let expected = json!({"strategy": "HASH_BASED", "entries": mapping["entries"]});
+    within(
+        Duration::from_secs(1),
+        "the mapping on every replica",
+        || {
+            replicas
+                .iter()
+                .all(|r| r.admin_get("services/shop/mapping").json() == expected)
+        },
+    );
+    let mut per_generation = std::collections::HashMap::new();
+    for k in 0..1000 {
+        let key = format!("customer-{k}");
+        let picks: Vec<String> = replicas
+            .iter()
+            .map(|r| {
+                generation_of(&r.post(
+                    "/public/api/v1/shop/items/lookup",
+                    &json!({"data": {"id": 1}, "dispatch": {"dispatchKey": key}}),
+                ))
+            })
+            .collect();
+        assert!(
+            picks.iter().all(|p| *p == picks[0]),
+            "key {key} went to {picks:?}"
+        );
+        *per_generation.entry(picks[0].clone()).or_insert(0) += 1;
+    }
+    assert_eq!(per_generation.len(), 2, "{per_generation:?}");
+
+    // A key made on replica 3 for a private service works on replica 1 within 1 s; disabling
+    // on replica 1 stops replica 2 within 1 s.
+    let private = lookup_bundle(&tmp.path().join("p1"), "vault", false, &[(1, "secret")]);
+    r3.deploy(&private);
+    let key = r3.admin_post("services/vault/keys", &json!({"label": "k"}));
+    assert_eq!(key.status, 200, "{}", key.text);
+    let secret = key.json()["key"].as_str().unwrap().to_owned();
+    within(Duration::from_secs(1), "the new key on replica 1", || {
+        r1.call(
+            "POST",
+            "/public/api/v1/vault/items/lookup",
+            Some(&basic(&secret)),
+            Some(br#"{"data": {"id": 1}}"#),
+            None,
+        )
+        .status
+            == 200
+    });
+    let disabled = r1.admin_post("services/vault/actions/disable", &json!({}));
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    within(Duration::from_secs(1), "disabled on replica 2", || {
+        r2.call(
+            "POST",
+            "/public/api/v1/vault/items/lookup",
+            Some(&basic(&secret)),
+            Some(br#"{"data": {"id": 1}}"#),
+            None,
+        )
+        .status
+            == 503
+    });
+    // Deleted on replica 2: gone from replica 3 (and its local bundle files with it).
+    assert_eq!(r2.admin_delete("services/vault").status, 200);
+    within(Duration::from_secs(1), "deleted on replica 3", || {
+        r3.lookup("vault", 1).status == 404
+    });
+    within(
+        Duration::from_secs(1),
+        "bundle files removed on replica 1",
+        || !r1.data_dir.join("bundles/vault").exists(),
+    );
+    drop(replicas);
+}
+
+fn replica_with(dir: &Path, state: &str, config: &Path, pause_at: Option<&str>) -> Plinth {
+    Plinth::start_with(
+        dir,
+        Options {
+            env: vec![("PLINTH_STATE".into(), state.into())],
+            args: vec!["--config".into(), config.display().to_string()],
+            pause_at: pause_at.map(str::to_owned),
+            ..Default::default()
+        },
+    )
+}
+
+fn diabetes_features(i: usize) -> serde_json::Value {
+    json!({"age": 40 + (i % 20) as i64, "sex": 1 + (i % 2) as i64, "bmi": 25.0 + (i % 7) as f64,
+           "bp": 90.0, "s1": 190.0, "s2": 110.0, "s3": 48.0, "s4": 4.0, "s5": 4.6, "s6": 90.0})
+}
+
+/// Traffic spread over three replicas adds up in the DataRobot service stats of any of them
+/// (each writes its own rollup rows), and a scheduled Aporia monitor evaluated by three
+/// schedulers fires once per tick, with one webhook delivery.
+#[test]
+fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
+    let Some(schema) = Schema::new("replicas_monitoring") else {
+        return;
+    };
+    let url = schema.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("plinth.toml");
+    std::fs::write(&config, "[plugins.aporia]\nwebhook_backoff_ms = 300\n").unwrap();
+    let replicas: Vec<Plinth> = (1..=3)
+        .map(|n| replica_with(&tmp.path().join(format!("r{n}")), &url, &config, None))
+        .collect();
+    replicas[0].deploy(&repo_root().join("examples/diabetes_svc"));
+    let predict = "/public/api/v1/diabetes_svc/diabetes/predict";
+    // Every answered call counts, the readiness polls too (a refused one is not an event of
+    // the deployment: the endpoint did not exist there yet).
+    let mut answered = 0u64;
+    for r in &replicas {
+        within(Duration::from_secs(5), "the model on every replica", || {
+            let ok = r
+                .post(predict, &json!({"features": diabetes_features(0)}))
+                .status
+                == 200;
+            answered += ok as u64;
+            ok
+        });
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen = support::webhooks::receive(listener);
+    let bearer = format!("Bearer {ADMIN_KEY}");
+    let monitor = json!({"name": "fires", "type": "model_activity", "scheduling": "* * * * *",
+        "configuration": {"configuration": {"focal": {"source": "SERVING", "timePeriod": "1h"},
+            "metric": {"type": "count", "field": "_id"},
+            "actions": [{"type": "ALERT", "severity": "HIGH", "notification": [{"type": "WEBHOOK", "url": hook, "secret": "s"}]}],
+            "logicEvaluations": [{"name": "RANGE", "min": 1_000_000, "max": null}]},
+          "identification": {"models": {"id": "diabetes_svc~diabetes"}, "segment": {"group": null}, "environment": null}},
+        "is_active": true, "custom_alert_description": null});
+    let created = replicas[1].call(
+        "POST",
+        "/v1beta/monitors",
+        Some(&bearer),
+        Some(monitor.to_string().as_bytes()),
+        Some("application/json"),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let monitor_id = created.json()["id"].as_str().unwrap().to_owned();
+
+    // 30 + 45 + 75 calls, plus the readiness calls above.
+    let sent = [30, 45, 75];
+    for (r, n) in replicas.iter().zip(sent) {
+        for i in 0..n {
+            let answer = r.post(predict, &json!({"features": diabetes_features(i)}));
+            assert_eq!(answer.status, 200, "{}", answer.text);
+        }
+    }
+    let total: u64 = sent.iter().sum::<usize>() as u64 + answered;
+    let stats = |r: &Plinth| {
+        r.call(
+            "GET",
+            "/api/v2/deployments/diabetes_svc~diabetes/serviceStats/",
+            Some(&format!("Token {ADMIN_KEY}")),
+            None,
+            None,
+        )
+        .json()["metrics"]["totalRequests"]
+            .as_u64()
+            .unwrap()
+    };
+    within(Duration::from_secs(10), "every call in the stats", || {
+        stats(&replicas[2]) == total
+    });
+    for r in &replicas {
+        assert_eq!(stats(r), total, "the same total read through every replica");
+    }
+
+    // The next minute's tick fires once, whichever scheduler gets it.
+    let alerts = |r: &Plinth| -> Vec<serde_json::Value> {
+        r.call(
+            "GET",
+            &format!("/v1beta/alerts?monitor_id={monitor_id}"),
+            Some(&bearer),
+            None,
+            None,
+        )
+        .json()["alerts"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    within(
+        Duration::from_secs(75),
+        "the scheduled alert delivered",
+        || !seen.lock().unwrap().is_empty(),
+    );
+    // Let the other schedulers pass the same tick (they wake every 30 s at most), then count.
+    std::thread::sleep(Duration::from_secs(5));
+    let fired = alerts(&replicas[0]);
+    let ticks: std::collections::HashSet<String> = fired
+        .iter()
+        .map(|a| a["run"]["scheduled"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ticks.len(), fired.len(), "one alert per tick: {fired:?}");
+    let deliveries = seen.lock().unwrap().len();
+    assert_eq!(
+        deliveries,
+        fired.len(),
+        "one webhook per alert, not one per replica"
+    );
+    eprintln!(
+        "{} alert(s), {deliveries} delivery(ies) from three schedulers",
+        fired.len()
+    );
+}
+
+/// An Apres batch whose replica is killed (`kill -9`) mid-way finishes on another replica
+/// with every input row exactly once, and its output downloads from the replica that did not
+/// write it.
+#[test]
+fn an_apres_batch_killed_with_its_replica_finishes_on_another() {
+    use support::apres::*;
+    const ROWS: u64 = 6_000;
+    let Some(schema) = Schema::new("replicas_apres") else {
+        return;
+    };
+    let url = schema.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("plinth.toml");
+    std::fs::write(
+        &config,
+        "[plugins.jobs]\nworkers = 1\nchunk_items = 500\nlease_ms = 2000\nretry_backoff_ms = 200\n",
+    )
+    .unwrap();
+    let r1 = replica_with(
+        &tmp.path().join("r1"),
+        &url,
+        &config,
+        Some("jobs.after_items:2000"),
+    );
+    r1.deploy(&repo_root().join("examples/iris_svc"));
+    let key = apres_recipe(&r1);
+    let batch = submit_batch(&r1, &key, ROWS, None);
+    let id = batch["id"].as_str().unwrap().to_owned();
+    r1.wait_paused(Duration::from_secs(120));
+    // Replica 2 joins while replica 1 holds the job, then replica 1 dies.
+    let r2 = replica_with(&tmp.path().join("r2"), &url, &config, None);
+    r1.kill();
+    let done = wait_batch(&r2, &key, &id, Duration::from_secs(120));
+    assert_eq!(done["size"], ROWS, "{done}");
+    let rows = batch_output(&r2, &key, &id);
+    assert_eq!(rows.len() as u64, ROWS);
+    let inputs: std::collections::HashSet<u64> = rows.iter().map(input_row).collect();
+    assert_eq!(inputs, (0..ROWS).collect(), "each input row exactly once");
+    // A third replica, which wrote nothing, serves the same output.
+    let r3 = replica_with(&tmp.path().join("r3"), &url, &config, None);
+    assert_eq!(batch_output(&r3, &key, &id), rows);
+}
