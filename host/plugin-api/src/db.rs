@@ -112,6 +112,15 @@ impl PluginDb {
         )
         .execute(&self.pool)
         .await?;
+        // Shared by every plugin, like the history above: see `crate::Lease`.
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS plugin_leases (
+                name TEXT PRIMARY KEY NOT NULL,
+                owner TEXT NOT NULL,
+                until_ms BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
         let applied: Vec<i64> =
             sqlx::query("SELECT version FROM plugin_migrations WHERE plugin = $1")
                 .bind(plugin)

@@ -23,6 +23,7 @@ mod context;
 mod db;
 mod event;
 mod host_view;
+mod lease;
 mod replica;
 mod sent_uri;
 mod shared;
@@ -37,6 +38,7 @@ pub use host_view::{
     EndpointView, GenerationView, HostView, Invocation, Invoked, Invoker, Principal,
     PrincipalScope, ServiceView,
 };
+pub use lease::Lease;
 pub use plinth_engine_api::{
     Action, ApiError, FeatureInfo, FeatureKind, ModelInfo, ModelTask, ScoredOutput, ScoredRow,
     ScoredRows, as_output, shown,

@@ -79,6 +79,10 @@ impl Host {
         let shared = Arc::new(Shared::default());
         let view: Arc<dyn HostView> = Arc::new(PluginHostView(Arc::downgrade(self)));
         let invoker: Arc<dyn Invoker> = Arc::new(PluginInvoker(Arc::downgrade(self)));
+        // The enabled plugins' migrations first, one replica at a time on shared state (two
+        // replicas creating the same table at once would fail one of them).
+        let mut enabled = Vec::new();
+        let turn = self.store.start_turn().await?;
         for plugin in plugins {
             let id = plugin.id();
             let section = match self.config.plugins.get(id) {
@@ -93,6 +97,11 @@ impl Host {
             db.migrate(id, plugin.migrations())
                 .await
                 .map_err(|e| anyhow::anyhow!("plugin {id}: migrations failed: {e}"))?;
+            enabled.push((plugin, section));
+        }
+        turn.end().await?;
+        for (plugin, section) in enabled {
+            let id = plugin.id();
             let config = serde_json::to_value(&section)?;
             let ctx = PluginContext::new(
                 id,

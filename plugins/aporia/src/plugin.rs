@@ -23,11 +23,14 @@ pub struct Config {
     pub webhook_max_attempts: i64,
     /// The largest request body (413 beyond it).
     pub max_body_bytes: usize,
+    /// How long the scheduler lease lasts without renewal: among replicas, the longest a dead
+    /// scheduler's monitors wait for another replica to take over.
+    pub scheduler_lease_ms: i64,
 }
 
 impl Config {
     /// Reads `[plugins.aporia]`: `webhook_secret`, `webhook_backoff_ms` (1000),
-    /// `webhook_max_attempts` (8), `max_body_bytes` (32 MiB).
+    /// `webhook_max_attempts` (8), `max_body_bytes` (32 MiB), `scheduler_lease_ms` (60,000).
     pub fn from_json(v: &Value) -> Result<Config, PluginError> {
         let number = |key: &str, default: i64| -> Result<i64, PluginError> {
             match v.get(key) {
@@ -48,6 +51,8 @@ impl Config {
             webhook_max_attempts: number("webhook_max_attempts", 8)?,
             max_body_bytes: number("max_body_bytes", crate::app::DEFAULT_MAX_BODY_BYTES as i64)?
                 as usize,
+            scheduler_lease_ms: number("scheduler_lease_ms", crate::monitors::scheduler::LEASE_MS)?
+                .max(1_000),
         })
     }
 }
@@ -103,8 +108,20 @@ impl Plugin for AporiaPlugin {
                 }
             }
         });
+        // One scheduler among replicas: the holder of this lease (this process's owner id is
+        // its replica id and pid, unique among processes on one state database).
+        let owner = plinth_plugin_api::replica_id(&ctx.data_dir)
+            .map(|id| format!("{id}-{}", std::process::id()))
+            .map_err(|e| PluginError::new(format!("the replica id: {e}")))?;
+        let lease = plinth_plugin_api::Lease::new(
+            ctx.db.clone(),
+            "aporia.scheduler",
+            &owner,
+            ap.config.scheduler_lease_ms,
+        );
         let scheduler = tokio::spawn(crate::monitors::scheduler::run(
             ap.clone(),
+            lease,
             ctx.shutdown.clone(),
         ));
         let deliverer = tokio::spawn(crate::webhooks::run(ap.clone(), ctx.shutdown.clone()));

@@ -5,6 +5,13 @@
 //! evaluates it again. Ticks missed while the server was down are not replayed one by one: the
 //! newest one is evaluated.
 //!
+//! Among replicas sharing the state, one scheduler runs at a time: the holder of the
+//! `aporia.scheduler` lease, renewed at every wake-up (at most half the lease apart) and held
+//! for `scheduler_lease_ms` ([`LEASE_MS`]); the others try to take it at each of theirs, so a
+//! dead holder's schedule moves to another replica within 1.5 leases, and one shut down gives
+//! it back at once. The tick claim above keeps a tick from being evaluated twice even
+//! while a lease changes hands.
+//!
 //! Each wake-up reads only the schedule columns (id, expression, last tick, creation time);
 //! expressions are parsed once and kept; a monitor is read whole only when it is due. Changes
 //! (monitors created, edited, deleted) wake the scheduler after a short pause, so a burst of
@@ -16,7 +23,7 @@ use crate::alerts::{RunKey, record_run};
 use crate::app::Ap;
 use chrono::{DateTime, Utc};
 use croner::Cron;
-use plinth_plugin_api::Shutdown;
+use plinth_plugin_api::{Lease, Shutdown};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,31 +31,47 @@ use std::time::Duration;
 
 /// The longest sleep between two looks at the table (other replicas' changes).
 const MAX_SLEEP_MS: i64 = 30_000;
+/// How long the scheduler lease lasts without renewal, by default (`[plugins.aporia]
+/// scheduler_lease_ms`); every wake-up is at most half of it apart, so the holder renews in
+/// time and the others look often enough to take over.
+pub const LEASE_MS: i64 = 60_000;
 /// How long a change notification waits for more before the scheduler looks again.
 const CHANGE_DEBOUNCE: Duration = Duration::from_millis(250);
 
 /// Runs until shutdown.
-pub async fn run(ap: Arc<Ap>, mut shutdown: Shutdown) {
+pub async fn run(ap: Arc<Ap>, lease: Lease, mut shutdown: Shutdown) {
     let mut crons: HashMap<String, Option<Cron>> = HashMap::new();
+    let max_sleep = MAX_SLEEP_MS.min(ap.config.scheduler_lease_ms / 2);
     loop {
-        let next = match tick(&ap, &mut crons).await {
-            Ok(next) => next,
+        let next = match lease.hold(ap.now_ms()).await {
+            Ok(true) => match tick(&ap, &mut crons).await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(target: "plinth::aporia", "monitor scheduling failed (retried): {e}");
+                    ap.now_ms() + 5_000
+                }
+            },
+            // Another replica schedules: look again later, in case it stops.
+            Ok(false) => ap.now_ms() + max_sleep,
             Err(e) => {
-                tracing::error!(target: "plinth::aporia", "monitor scheduling failed (retried): {e}");
+                tracing::error!(target: "plinth::aporia", "the scheduler lease could not be read (retried): {e}");
                 ap.now_ms() + 5_000
             }
         };
-        let wait = (next - ap.now_ms()).clamp(10, MAX_SLEEP_MS) as u64;
+        let wait = (next - ap.now_ms()).clamp(10, max_sleep) as u64;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
             _ = ap.monitors_changed.notified() => {
                 tokio::select! {
                     _ = tokio::time::sleep(CHANGE_DEBOUNCE) => {}
-                    _ = shutdown.raised() => return,
+                    _ = shutdown.raised() => break,
                 }
             }
-            _ = shutdown.raised() => return,
+            _ = shutdown.raised() => break,
         }
+    }
+    if let Err(e) = lease.release().await {
+        tracing::warn!(target: "plinth::aporia", "the scheduler lease was not given back (it runs out): {e}");
     }
 }
 
