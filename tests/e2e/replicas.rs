@@ -35,6 +35,18 @@ impl Schema {
     fn url(&self) -> String {
         self.db.as_ref().unwrap().url.clone()
     }
+
+    /// One text value of a query on the schema (`None` without a row).
+    fn text(&self, query: &str) -> Option<String> {
+        let db = self.db.as_ref().unwrap();
+        self.runtime.block_on(async {
+            let pool = db.connect().await;
+            sqlx::query_scalar::<_, String>(query)
+                .fetch_optional(pool.pool())
+                .await
+                .unwrap()
+        })
+    }
 }
 
 impl Drop for Schema {
@@ -283,8 +295,12 @@ fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
     let url = schema.url();
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("plinth.toml");
-    std::fs::write(&config, "[plugins.aporia]\nwebhook_backoff_ms = 300\n").unwrap();
-    let replicas: Vec<Plinth> = (1..=3)
+    std::fs::write(
+        &config,
+        "[plugins.aporia]\nwebhook_backoff_ms = 300\nscheduler_lease_ms = 4000\n",
+    )
+    .unwrap();
+    let mut replicas: Vec<Plinth> = (1..=3)
         .map(|n| replica_with(&tmp.path().join(format!("r{n}")), &url, &config, None))
         .collect();
     replicas[0].deploy(&repo_root().join("examples/diabetes_svc"));
@@ -386,6 +402,41 @@ fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
     );
     eprintln!(
         "{} alert(s), {deliveries} delivery(ies) from three schedulers",
+        fired.len()
+    );
+
+    // The replica holding the scheduler lease dies: another takes the schedule over, and the
+    // next tick fires once too.
+    let owner = schema
+        .text("SELECT owner FROM plugin_leases WHERE name = 'aporia.scheduler'")
+        .expect("a scheduler lease");
+    let holder = replicas
+        .iter()
+        .position(|r| owner.ends_with(&format!("-{}", r.pid())))
+        .unwrap_or_else(|| panic!("the lease owner {owner} is none of the replicas"));
+    replicas.remove(holder).kill();
+    let before = fired.len();
+    within(Duration::from_secs(90), "the next tick's delivery", || {
+        seen.lock().unwrap().len() > before
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let now_owner = schema
+        .text("SELECT owner FROM plugin_leases WHERE name = 'aporia.scheduler'")
+        .unwrap();
+    assert_ne!(now_owner, owner, "the lease moved to a living replica");
+    let fired = alerts(&replicas[0]);
+    let ticks: std::collections::HashSet<String> = fired
+        .iter()
+        .map(|a| a["run"]["scheduled"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ticks.len(), fired.len(), "one alert per tick: {fired:?}");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        fired.len(),
+        "one webhook per alert"
+    );
+    eprintln!(
+        "after the scheduler's replica died: {} alerts, each tick once",
         fired.len()
     );
 }
