@@ -62,4 +62,7 @@ cargo test --locked --release --workspace "${features[@]}"
 step "client conformance tests (dataikuapi)"
 PLINTH_BIN="$(target_dir)/release/plinth" tests/clients/run.sh
 
+step "Kubernetes manifests (offline schema validation)"
+scripts/validate-k8s.sh
+
 step "all tests passed"
