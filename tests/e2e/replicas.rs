@@ -483,3 +483,86 @@ fn an_apres_batch_killed_with_its_replica_finishes_on_another() {
     let r3 = replica_with(&tmp.path().join("r3"), &url, &config, None);
     assert_eq!(batch_output(&r3, &key, &id), rows);
 }
+
+/// SIGTERM (a rolling update) on the replica running a batch: it stops between chunks, gives
+/// its job lease back and exits cleanly, and another replica resumes the job at once, not
+/// after the lease (two minutes here) runs out; every row once.
+#[test]
+fn a_replica_stopped_with_sigterm_hands_its_batch_over_at_once() {
+    use support::apres::*;
+    const ROWS: u64 = 40_000;
+    let Some(schema) = Schema::new("replicas_sigterm") else {
+        return;
+    };
+    let url = schema.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("plinth.toml");
+    std::fs::write(
+        &config,
+        "[plugins.jobs]\nworkers = 1\nchunk_items = 250\nlease_ms = 120000\nretry_backoff_ms = 200\n",
+    )
+    .unwrap();
+    let mut replicas: Vec<Plinth> = (1..=2)
+        .map(|n| replica_with(&tmp.path().join(format!("r{n}")), &url, &config, None))
+        .collect();
+    replicas[0].deploy(&repo_root().join("examples/iris_svc"));
+    let key = apres_recipe(&replicas[0]);
+    within(Duration::from_secs(5), "iris on replica 2", || {
+        replicas[1]
+            .post(
+                "/public/api/v1/iris_svc/iris/predict",
+                &json!({"features": {"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2}}),
+            )
+            .status
+            == 200
+    });
+    let batch = submit_batch(&replicas[0], &key, ROWS, None);
+    let id = batch["id"].as_str().unwrap().to_owned();
+    // Claimed, and past its first chunks: SIGTERM lands in the middle of the work.
+    let lease_query = format!(
+        "SELECT lease_owner FROM job_jobs WHERE id = '{id}' AND state = 'running' AND cursor >= 1000"
+    );
+    let mut owner = None;
+    within(
+        Duration::from_secs(30),
+        "a replica claiming the batch",
+        || {
+            owner = schema.text(&lease_query);
+            owner.is_some()
+        },
+    );
+    let owner = owner.unwrap();
+    let holder = replicas
+        .iter()
+        .position(|r| owner.starts_with(&format!("{}-", r.pid())))
+        .unwrap_or_else(|| panic!("the lease owner {owner} is none of the replicas"));
+    let stopped = replicas.remove(holder);
+    let sent = Instant::now();
+    let (clean, took) = stopped.terminate(Duration::from_secs(20));
+    assert!(clean, "the replica exited with an error after SIGTERM");
+    // It stopped mid-way: what is left is the other replica's to do.
+    let left = schema
+        .text(&format!(
+            "SELECT CAST({ROWS} - cursor AS TEXT) FROM job_jobs WHERE id = '{id}'"
+        ))
+        .unwrap();
+    assert_ne!(
+        left, "0",
+        "the batch finished before the signal: nothing was handed over"
+    );
+    let other = &replicas[0];
+    let done = wait_batch(other, &key, &id, Duration::from_secs(60));
+    let handed_over = sent.elapsed();
+    assert!(
+        handed_over < Duration::from_secs(60),
+        "finished {handed_over:?} after SIGTERM: the lease was not given back"
+    );
+    assert_eq!(done["size"], ROWS, "{done}");
+    let rows = batch_output(other, &key, &id);
+    assert_eq!(rows.len() as u64, ROWS);
+    let inputs: std::collections::HashSet<u64> = rows.iter().map(input_row).collect();
+    assert_eq!(inputs, (0..ROWS).collect(), "each input row exactly once");
+    eprintln!(
+        "SIGTERM: the replica exited in {took:?} with {left} rows left; the batch finished on the other {handed_over:?} after the signal"
+    );
+}

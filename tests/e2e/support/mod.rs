@@ -169,6 +169,28 @@ impl Plinth {
         let _ = self.child.wait();
     }
 
+    /// Asks the server to stop (SIGTERM, as Kubernetes does) and waits up to `limit` for it to
+    /// exit; returns whether it exited with success and how long it took.
+    pub fn terminate(mut self, limit: Duration) -> (bool, Duration) {
+        let started = std::time::Instant::now();
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for plinth") {
+                return (status.success(), started.elapsed());
+            }
+            assert!(
+                started.elapsed() < limit,
+                "plinth did not exit within {limit:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
