@@ -77,6 +77,34 @@ print(round(int(kv["requests"]) / (int(kv["duration_us"]) / 1e6)))
 PY
 }
 
+# single_load SIDE ROUND PORT: 16 connections on one server, into the results; then stops it.
+single_load() {
+    local side="$1" round="$2" port="$3"
+    BENCH_BODY="$body" taskset -c 0 wrk -t1 -s bench/wrk.lua -c16 -d1s "http://127.0.0.1:$port$path" > /dev/null
+    local rps
+    rps="$(load "$port" 16 "$out/$side-$round.wrk.txt")"
+    printf '%s\t%s\t%s\n' "$round" "$side" "$rps" >> "$results"
+    echo "round $round $side: $rps req/s" >&2
+    stop_all
+}
+
+# split_load SIDE ROUND PORT1 PORT2: 8 connections on each of two servers at once, their
+# request rates added into the results; then stops the servers.
+split_load() {
+    local side="$1" round="$2" p1="$3" p2="$4"
+    for port in "$p1" "$p2"; do
+        BENCH_BODY="$body" taskset -c 0 wrk -t1 -s bench/wrk.lua -c8 -d1s "http://127.0.0.1:$port$path" > /dev/null
+    done
+    load "$p1" 8 "$out/${side}1-$round.wrk.txt" > "$WORK/first.rps" &
+    local first=$!
+    load "$p2" 8 "$out/${side}2-$round.wrk.txt" > "$WORK/second.rps"
+    wait "$first"
+    local rps=$(( $(cat "$WORK/first.rps") + $(cat "$WORK/second.rps") ))
+    printf '%s\t%s\t%s\n' "$round" "$side" "$rps" >> "$results"
+    echo "round $round $side: $rps req/s" >&2
+    stop_all
+}
+
 schema_url() {
     local schema="bench_replicas_$1_$$"
     psql -q "$PLINTH_TEST_PG_URL" -c "CREATE SCHEMA $schema" >&2
@@ -90,44 +118,20 @@ printf 'round\tside\trequests_per_s\n' > "$results"
 for round in $(seq 1 "$ROUNDS"); do
     # A: SQLite.
     serve "$WORK/a-$round" 18491
-    BENCH_BODY="$body" taskset -c 0 wrk -t1 -s bench/wrk.lua -c16 -d1s "http://127.0.0.1:18491$path" > /dev/null
-    rps="$(load 18491 16 "$out/a-$round.wrk.txt")"
-    printf '%s\tA\t%s\n' "$round" "$rps" >> "$results"; echo "round $round A: $rps req/s" >&2
-    stop_all
+    single_load A "$round" 18491
     # B: one replica on PostgreSQL.
     url="$(schema_url "b$round")"
     serve "$WORK/b-$round" 18492 --state "$url"
-    BENCH_BODY="$body" taskset -c 0 wrk -t1 -s bench/wrk.lua -c16 -d1s "http://127.0.0.1:18492$path" > /dev/null
-    rps="$(load 18492 16 "$out/b-$round.wrk.txt")"
-    printf '%s\tB\t%s\n' "$round" "$rps" >> "$results"; echo "round $round B: $rps req/s" >&2
-    stop_all
+    single_load B "$round" 18492
     # C: two replicas on one PostgreSQL, 8 connections each.
     url="$(schema_url "c$round")"
     serve "$WORK/c1-$round" 18493 --state "$url"
     serve "$WORK/c2-$round" 18494 --state "$url" --no-examples
-    for port in 18493 18494; do
-        BENCH_BODY="$body" taskset -c 0 wrk -t1 -s bench/wrk.lua -c8 -d1s "http://127.0.0.1:$port$path" > /dev/null
-    done
-    load 18493 8 "$out/c1-$round.wrk.txt" > "$WORK/c1.rps" &
-    first=$!
-    load 18494 8 "$out/c2-$round.wrk.txt" > "$WORK/c2.rps"
-    wait "$first"
-    rps=$(( $(cat "$WORK/c1.rps") + $(cat "$WORK/c2.rps") ))
-    printf '%s\tC\t%s\n' "$round" "$rps" >> "$results"; echo "round $round C: $rps req/s" >&2
-    stop_all
+    split_load C "$round" 18493 18494
     # D: two independent servers on SQLite, 8 connections each.
     serve "$WORK/d1-$round" 18495
     serve "$WORK/d2-$round" 18496
-    for port in 18495 18496; do
-        BENCH_BODY="$body" taskset -c 0 wrk -t1 -s bench/wrk.lua -c8 -d1s "http://127.0.0.1:$port$path" > /dev/null
-    done
-    load 18495 8 "$out/d1-$round.wrk.txt" > "$WORK/d1.rps" &
-    first=$!
-    load 18496 8 "$out/d2-$round.wrk.txt" > "$WORK/d2.rps"
-    wait "$first"
-    rps=$(( $(cat "$WORK/d1.rps") + $(cat "$WORK/d2.rps") ))
-    printf '%s\tD\t%s\n' "$round" "$rps" >> "$results"; echo "round $round D: $rps req/s" >&2
-    stop_all
+    split_load D "$round" 18495 18496
 done
 
 python3 - "$results" <<'PY'

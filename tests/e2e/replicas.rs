@@ -7,7 +7,6 @@ mod support;
 
 use plinth_plugin_api::test_db::TestDatabase;
 use serde_json::json;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,14 +56,57 @@ impl Drop for Schema {
     }
 }
 
-fn replica(dir: &Path, state: &str) -> Plinth {
-    Plinth::start_with(
-        dir,
-        Options {
-            env: vec![("PLINTH_STATE".into(), state.into())],
-            ..Default::default()
-        },
-    )
+/// Replicas of one test: a fresh schema, a scratch directory, a configuration file.
+struct Cluster {
+    schema: Schema,
+    tmp: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+impl Cluster {
+    /// `None` (the test skips) without a test PostgreSQL.
+    fn new(test: &str, config: &str) -> Option<Cluster> {
+        let schema = Schema::new(test)?;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("plinth.toml");
+        std::fs::write(&path, config).unwrap();
+        Some(Cluster {
+            schema,
+            tmp,
+            config: path,
+        })
+    }
+
+    /// Starts replica `name` (its own data directory) on the shared state.
+    fn replica(&self, name: &str, pause_at: Option<&str>) -> Plinth {
+        Plinth::start_with(
+            &self.tmp.path().join(name),
+            Options {
+                env: vec![("PLINTH_STATE".into(), self.schema.url())],
+                args: vec!["--config".into(), self.config.display().to_string()],
+                pause_at: pause_at.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Replicas `r1` to `rN`.
+    fn replicas(&self, n: usize) -> Vec<Plinth> {
+        (1..=n)
+            .map(|i| self.replica(&format!("r{i}"), None))
+            .collect()
+    }
+
+    /// The replica whose process an owner id (`...-<pid>` or `<pid>-...`) names.
+    fn holder(replicas: &[Plinth], owner: &str) -> usize {
+        replicas
+            .iter()
+            .position(|r| {
+                let pid = r.pid().to_string();
+                owner.ends_with(&format!("-{pid}")) || owner.starts_with(&format!("{pid}-"))
+            })
+            .unwrap_or_else(|| panic!("the owner {owner} is none of the replicas"))
+    }
 }
 
 /// Polls `check` until it holds; returns how long that took, or panics after `limit`.
@@ -86,14 +128,11 @@ fn answers_with(server: &Plinth, generation: &str) -> bool {
 
 #[test]
 fn three_replicas_on_one_postgresql_serve_as_one() {
-    let Some(schema) = Schema::new("three_replicas") else {
+    let Some(cluster) = Cluster::new("three_replicas", "") else {
         return;
     };
-    let url = schema.url();
-    let tmp = tempfile::tempdir().unwrap();
-    let replicas: Vec<Arc<Plinth>> = (1..=3)
-        .map(|n| Arc::new(replica(&tmp.path().join(format!("r{n}")), &url)))
-        .collect();
+    let tmp = &cluster.tmp;
+    let replicas: Vec<Arc<Plinth>> = cluster.replicas(3).into_iter().map(Arc::new).collect();
     let (r1, r2, r3) = (&replicas[0], &replicas[1], &replicas[2]);
 
     // A deploy on replica 1 answers on replicas 2 and 3 within 1 s: they fetch the bundle
@@ -130,28 +169,9 @@ fn three_replicas_on_one_postgresql_serve_as_one() {
                 (server.clone(), stop.clone(), ok.clone(), failures.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let answer = server.lookup("shop", 1);
-                    if answer.status != 200 {
-                        failures
-                            .lock()
-                            .unwrap()
-                            .push(format!("{} {}", answer.status, answer.text));
+                    if let Err(failure) = consistent_generation(&server.lookup("shop", 1)) {
+                        failures.lock().unwrap().push(failure);
                         continue;
-                    }
-                    let body = answer.json();
-                    let generation = body["apiContext"]["serviceGeneration"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let label = body["results"][0]["data"]["label"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
-                    if label != format!("one-{generation}") {
-                        failures
-                            .lock()
-                            .unwrap()
-                            .push(format!("{generation} answered {label}"));
                     }
                     ok.fetch_add(1, Ordering::Relaxed);
                 }
@@ -230,8 +250,8 @@ fn three_replicas_on_one_postgresql_serve_as_one() {
     let key = r3.admin_post("services/vault/keys", &json!({"label": "k"}));
     assert_eq!(key.status, 200, "{}", key.text);
     let secret = key.json()["key"].as_str().unwrap().to_owned();
-    within(Duration::from_secs(1), "the new key on replica 1", || {
-        r1.call(
+    let with_key = |r: &Plinth| {
+        r.call(
             "POST",
             "/public/api/v1/vault/items/lookup",
             Some(&basic(&secret)),
@@ -239,20 +259,14 @@ fn three_replicas_on_one_postgresql_serve_as_one() {
             None,
         )
         .status
-            == 200
+    };
+    within(Duration::from_secs(1), "the new key on replica 1", || {
+        with_key(r1) == 200
     });
     let disabled = r1.admin_post("services/vault/actions/disable", &json!({}));
     assert_eq!(disabled.status, 200, "{}", disabled.text);
     within(Duration::from_secs(1), "disabled on replica 2", || {
-        r2.call(
-            "POST",
-            "/public/api/v1/vault/items/lookup",
-            Some(&basic(&secret)),
-            Some(br#"{"data": {"id": 1}}"#),
-            None,
-        )
-        .status
-            == 503
+        with_key(r2) == 503
     });
     // Deleted on replica 2: gone from replica 3 (and its local bundle files with it).
     assert_eq!(r2.admin_delete("services/vault").status, 200);
@@ -267,18 +281,6 @@ fn three_replicas_on_one_postgresql_serve_as_one() {
     drop(replicas);
 }
 
-fn replica_with(dir: &Path, state: &str, config: &Path, pause_at: Option<&str>) -> Plinth {
-    Plinth::start_with(
-        dir,
-        Options {
-            env: vec![("PLINTH_STATE".into(), state.into())],
-            args: vec!["--config".into(), config.display().to_string()],
-            pause_at: pause_at.map(str::to_owned),
-            ..Default::default()
-        },
-    )
-}
-
 fn diabetes_features(i: usize) -> serde_json::Value {
     json!({"age": 40 + (i % 20) as i64, "sex": 1 + (i % 2) as i64, "bmi": 25.0 + (i % 7) as f64,
            "bp": 90.0, "s1": 190.0, "s2": 110.0, "s3": 48.0, "s4": 4.0, "s5": 4.6, "s6": 90.0})
@@ -289,20 +291,14 @@ fn diabetes_features(i: usize) -> serde_json::Value {
 /// schedulers fires once per tick, with one webhook delivery.
 #[test]
 fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
-    let Some(schema) = Schema::new("replicas_monitoring") else {
+    let Some(cluster) = Cluster::new(
+        "replicas_monitoring",
+        "[plugins.aporia]\nwebhook_backoff_ms = 300\nscheduler_lease_ms = 4000\n",
+    ) else {
         return;
     };
-    let url = schema.url();
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("plinth.toml");
-    std::fs::write(
-        &config,
-        "[plugins.aporia]\nwebhook_backoff_ms = 300\nscheduler_lease_ms = 4000\n",
-    )
-    .unwrap();
-    let mut replicas: Vec<Plinth> = (1..=3)
-        .map(|n| replica_with(&tmp.path().join(format!("r{n}")), &url, &config, None))
-        .collect();
+    let schema = &cluster.schema;
+    let mut replicas = cluster.replicas(3);
     replicas[0].deploy(&repo_root().join("examples/diabetes_svc"));
     let predict = "/public/api/v1/diabetes_svc/diabetes/predict";
     // Every answered call counts, the readiness polls too (a refused one is not an event of
@@ -410,11 +406,7 @@ fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
     let owner = schema
         .text("SELECT owner FROM plugin_leases WHERE name = 'aporia.scheduler'")
         .expect("a scheduler lease");
-    let holder = replicas
-        .iter()
-        .position(|r| owner.ends_with(&format!("-{}", r.pid())))
-        .unwrap_or_else(|| panic!("the lease owner {owner} is none of the replicas"));
-    replicas.remove(holder).kill();
+    replicas.remove(Cluster::holder(&replicas, &owner)).kill();
     let before = fired.len();
     within(Duration::from_secs(90), "the next tick's delivery", || {
         seen.lock().unwrap().len() > before
@@ -448,30 +440,20 @@ fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
 fn an_apres_batch_killed_with_its_replica_finishes_on_another() {
     use support::apres::*;
     const ROWS: u64 = 6_000;
-    let Some(schema) = Schema::new("replicas_apres") else {
+    let Some(cluster) = Cluster::new(
+        "replicas_apres",
+        "[plugins.jobs]\nworkers = 1\nchunk_items = 500\nlease_ms = 2000\nretry_backoff_ms = 200\n",
+    ) else {
         return;
     };
-    let url = schema.url();
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("plinth.toml");
-    std::fs::write(
-        &config,
-        "[plugins.jobs]\nworkers = 1\nchunk_items = 500\nlease_ms = 2000\nretry_backoff_ms = 200\n",
-    )
-    .unwrap();
-    let r1 = replica_with(
-        &tmp.path().join("r1"),
-        &url,
-        &config,
-        Some("jobs.after_items:2000"),
-    );
+    let r1 = cluster.replica("r1", Some("jobs.after_items:2000"));
     r1.deploy(&repo_root().join("examples/iris_svc"));
     let key = apres_recipe(&r1);
     let batch = submit_batch(&r1, &key, ROWS, None);
     let id = batch["id"].as_str().unwrap().to_owned();
     r1.wait_paused(Duration::from_secs(120));
     // Replica 2 joins while replica 1 holds the job, then replica 1 dies.
-    let r2 = replica_with(&tmp.path().join("r2"), &url, &config, None);
+    let r2 = cluster.replica("r2", None);
     r1.kill();
     let done = wait_batch(&r2, &key, &id, Duration::from_secs(120));
     assert_eq!(done["size"], ROWS, "{done}");
@@ -480,7 +462,7 @@ fn an_apres_batch_killed_with_its_replica_finishes_on_another() {
     let inputs: std::collections::HashSet<u64> = rows.iter().map(input_row).collect();
     assert_eq!(inputs, (0..ROWS).collect(), "each input row exactly once");
     // A third replica, which wrote nothing, serves the same output.
-    let r3 = replica_with(&tmp.path().join("r3"), &url, &config, None);
+    let r3 = cluster.replica("r3", None);
     assert_eq!(batch_output(&r3, &key, &id), rows);
 }
 
@@ -491,20 +473,14 @@ fn an_apres_batch_killed_with_its_replica_finishes_on_another() {
 fn a_replica_stopped_with_sigterm_hands_its_batch_over_at_once() {
     use support::apres::*;
     const ROWS: u64 = 40_000;
-    let Some(schema) = Schema::new("replicas_sigterm") else {
+    let Some(cluster) = Cluster::new(
+        "replicas_sigterm",
+        "[plugins.jobs]\nworkers = 1\nchunk_items = 250\nlease_ms = 120000\nretry_backoff_ms = 200\n",
+    ) else {
         return;
     };
-    let url = schema.url();
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("plinth.toml");
-    std::fs::write(
-        &config,
-        "[plugins.jobs]\nworkers = 1\nchunk_items = 250\nlease_ms = 120000\nretry_backoff_ms = 200\n",
-    )
-    .unwrap();
-    let mut replicas: Vec<Plinth> = (1..=2)
-        .map(|n| replica_with(&tmp.path().join(format!("r{n}")), &url, &config, None))
-        .collect();
+    let schema = &cluster.schema;
+    let mut replicas = cluster.replicas(2);
     replicas[0].deploy(&repo_root().join("examples/iris_svc"));
     let key = apres_recipe(&replicas[0]);
     within(Duration::from_secs(5), "iris on replica 2", || {
@@ -532,11 +508,7 @@ fn a_replica_stopped_with_sigterm_hands_its_batch_over_at_once() {
         },
     );
     let owner = owner.unwrap();
-    let holder = replicas
-        .iter()
-        .position(|r| owner.starts_with(&format!("{}-", r.pid())))
-        .unwrap_or_else(|| panic!("the lease owner {owner} is none of the replicas"));
-    let stopped = replicas.remove(holder);
+    let stopped = replicas.remove(Cluster::holder(&replicas, &owner));
     let sent = Instant::now();
     let (clean, took) = stopped.terminate(Duration::from_secs(20));
     assert!(clean, "the replica exited with an error after SIGTERM");

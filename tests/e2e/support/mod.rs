@@ -432,6 +432,27 @@ pub fn raw_tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
     builder.into_inner().unwrap().finish().unwrap()
 }
 
+/// For a call to a [`lookup_bundle`] whose row 1 is labelled `one-<generation>`: the
+/// generation that answered, or what was wrong (a failed call, data from another generation
+/// than the envelope names).
+pub fn consistent_generation(answer: &Answer) -> Result<String, String> {
+    if answer.status != 200 {
+        return Err(format!("{} {}", answer.status, answer.text));
+    }
+    let body = answer.json();
+    let generation = body["apiContext"]["serviceGeneration"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let label = body["results"][0]["data"]["label"]
+        .as_str()
+        .unwrap_or_default();
+    if label != format!("one-{generation}") {
+        return Err(format!("{generation} answered {label}"));
+    }
+    Ok(generation)
+}
+
 /// The generation that answered a user call.
 pub fn generation_of(answer: &Answer) -> String {
     assert_eq!(answer.status, 200, "{}", answer.text);

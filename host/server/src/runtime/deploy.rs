@@ -65,15 +65,10 @@ impl Host {
     /// Deploys a bundle. See the module documentation for the steps.
     pub async fn deploy(&self, request: DeployRequest) -> Result<DeployOutcome, ApiError> {
         let staging_parent = self.config.data_dir.join("staging");
-        let kinds: Vec<String> = self
-            .engines
-            .kinds()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        // `'static` names: they move into the blocking task as they are.
+        let kinds = self.engines.kinds();
         let source = request.source.clone();
         let staged = tokio::task::spawn_blocking(move || {
-            let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
             bundle::stage(&source, &staging_parent, &kinds, UnpackLimits::default())
         })
         .await

@@ -48,18 +48,13 @@ impl Host {
             .fetch_archive(&row.service_id, &row.id, &archive)
             .await
             .map_err(|e| e.to_string())?;
-        let kinds: Vec<String> = self
-            .engines
-            .kinds()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        // `'static` names: they move into the blocking task as they are.
+        let kinds = self.engines.kinds();
         let final_dir = self.config.data_dir.join(&row.bundle_dir);
         let data_dir = self.config.data_dir.clone();
         let expected = row.sha256.clone();
         let parent = work.path().to_owned();
         tokio::task::spawn_blocking(move || {
-            let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
             let staged = bundle::stage(
                 &BundleSource::Archive(archive),
                 &parent,

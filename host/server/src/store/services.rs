@@ -37,17 +37,7 @@ impl Store {
         let rows = sqlx::query("SELECT id, enabled, public, description, routing, created_at FROM services ORDER BY id")
             .fetch_all(self.pool())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ServiceRow {
-                id: r.get("id"),
-                enabled: super::flag(&r, "enabled"),
-                public: super::flag(&r, "public"),
-                description: r.get("description"),
-                routing: r.get("routing"),
-                created_at: r.get("created_at"),
-            })
-            .collect())
+        Ok(rows.iter().map(service_row).collect())
     }
 
     /// One service, `None` when it is not stored.
@@ -58,14 +48,7 @@ impl Store {
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(|r| ServiceRow {
-            id: r.get("id"),
-            enabled: super::flag(&r, "enabled"),
-            public: super::flag(&r, "public"),
-            description: r.get("description"),
-            routing: r.get("routing"),
-            created_at: r.get("created_at"),
-        }))
+        Ok(row.as_ref().map(service_row))
     }
 
     /// Sets `enabled`.
@@ -103,5 +86,17 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A `services` row as selected by the queries above.
+fn service_row(r: &sqlx::any::AnyRow) -> ServiceRow {
+    ServiceRow {
+        id: r.get("id"),
+        enabled: super::flag(r, "enabled"),
+        public: super::flag(r, "public"),
+        description: r.get("description"),
+        routing: r.get("routing"),
+        created_at: r.get("created_at"),
     }
 }
