@@ -97,13 +97,14 @@ impl Cluster {
             .collect()
     }
 
-    /// The replica whose process an owner id (`...-<pid>` or `<pid>-...`) names.
+    /// The replica an owner id names: its replica id (`data_dir/replica-id`, the scheduler
+    /// lease) or its process (`<pid>-...`, a job lease).
     fn holder(replicas: &[Plinth], owner: &str) -> usize {
         replicas
             .iter()
             .position(|r| {
-                let pid = r.pid().to_string();
-                owner.ends_with(&format!("-{pid}")) || owner.starts_with(&format!("{pid}-"))
+                let id = std::fs::read_to_string(r.data_dir.join("replica-id")).unwrap_or_default();
+                owner == id.trim() || owner.starts_with(&format!("{}-", r.pid()))
             })
             .unwrap_or_else(|| panic!("the owner {owner} is none of the replicas"))
     }
@@ -268,6 +269,11 @@ fn three_replicas_on_one_postgresql_serve_as_one() {
     within(Duration::from_secs(1), "disabled on replica 2", || {
         with_key(r2) == 503
     });
+    let enabled = r3.admin_post("services/vault/actions/enable", &json!({}));
+    assert_eq!(enabled.status, 200, "{}", enabled.text);
+    within(Duration::from_secs(1), "enabled again on replica 2", || {
+        with_key(r2) == 200
+    });
     // Deleted on replica 2: gone from replica 3 (and its local bundle files with it).
     assert_eq!(r2.admin_delete("services/vault").status, 200);
     within(Duration::from_secs(1), "deleted on replica 3", || {
@@ -431,6 +437,33 @@ fn monitoring_adds_up_and_a_monitor_fires_once_across_three_replicas() {
         "after the scheduler's replica died: {} alerts, each tick once",
         fired.len()
     );
+
+    // A DataRobot deployment deactivated through one replica refuses calls on the other
+    // within 1 s, and is served again within 1 s once activated through that other one.
+    let status = |r: &Plinth, to: &str| {
+        let answer = r.call(
+            "PATCH",
+            "/api/v2/deployments/diabetes_svc~diabetes/status/",
+            Some(&format!("Token {ADMIN_KEY}")),
+            Some(json!({"status": to}).to_string().as_bytes()),
+            Some("application/json"),
+        );
+        assert_eq!(answer.status, 202, "{}", answer.text);
+    };
+    let call = |r: &Plinth| r.post(predict, &json!({"features": diabetes_features(1)}));
+    status(&replicas[0], "inactive");
+    within(
+        Duration::from_secs(1),
+        "inactive on the other replica",
+        || {
+            let answer = call(&replicas[1]);
+            answer.status == 503 && answer.error_type() == "EndpointInactive"
+        },
+    );
+    status(&replicas[1], "active");
+    within(Duration::from_secs(1), "active again on the first", || {
+        call(&replicas[0]).status == 200
+    });
 }
 
 /// An Apres batch whose replica is killed (`kill -9`) mid-way finishes on another replica

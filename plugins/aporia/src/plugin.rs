@@ -108,10 +108,10 @@ impl Plugin for AporiaPlugin {
                 }
             }
         });
-        // One scheduler among replicas: the holder of this lease (this process's owner id is
-        // its replica id and pid, unique among processes on one state database).
+        // One scheduler among replicas: the holder of this lease. The owner is the replica's
+        // id (kept in its data directory), so a replica restarted after a crash takes its own
+        // lease back at once instead of waiting for it to run out.
         let owner = plinth_plugin_api::replica_id(&ctx.data_dir)
-            .map(|id| format!("{id}-{}", std::process::id()))
             .map_err(|e| PluginError::new(format!("the replica id: {e}")))?;
         let lease = plinth_plugin_api::Lease::new(
             ctx.db.clone(),
