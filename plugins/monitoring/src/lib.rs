@@ -49,6 +49,12 @@ pub struct MonitoringPlugin;
 /// How long a replica keeps an endpoint's monitoring settings before reading them again.
 pub const SETTINGS_TTL: Duration = Duration::from_secs(1);
 
+/// A series' baseline (or its absence) and when it was read.
+type BaselineCache = HashMap<SeriesKey, (Option<Arc<Baseline>>, std::time::Instant)>;
+
+/// How long a replica keeps a series' stored baseline before reading it again.
+pub const BASELINE_TTL: Duration = Duration::from_secs(10);
+
 /// The store's handle: what the dialects read and write.
 pub struct Monitoring {
     db: PluginDb,
@@ -56,7 +62,10 @@ pub struct Monitoring {
     invoker: Arc<dyn Invoker>,
     clock: Arc<dyn Clock>,
     writer: String,
-    baselines: Mutex<HashMap<SeriesKey, Option<Arc<Baseline>>>>,
+    /// Baselines (or their absence) with when they were read: an absence is read again after
+    /// [`SETTINGS_TTL`], a baseline after [`BASELINE_TTL`], so that one set through another
+    /// replica (a training set logged there) is used here too.
+    baselines: Mutex<BaselineCache>,
     /// Settings read from `mon_settings`, with when they were read: re-read after
     /// [`SETTINGS_TTL`], so that a change made through another replica applies within it.
     settings: Mutex<HashMap<(String, String), (SeriesSettings, std::time::Instant)>>,
@@ -212,8 +221,10 @@ impl Monitoring {
         .execute(self.db.pool())
         .await?;
         let baseline = Arc::new(baseline);
-        self.lock_baselines()
-            .insert(series.clone(), Some(baseline.clone()));
+        self.lock_baselines().insert(
+            series.clone(),
+            (Some(baseline.clone()), std::time::Instant::now()),
+        );
         Ok(baseline)
     }
 
@@ -221,24 +232,34 @@ impl Monitoring {
     /// and its predictions on it, then stored. `None` for endpoints without a model or
     /// reference sample.
     pub async fn baseline(&self, series: &SeriesKey) -> Option<Arc<Baseline>> {
-        if let Some(known) = self.lock_baselines().get(series) {
-            return known.clone();
+        let cached = self.lock_baselines().get(series).cloned();
+        if let Some((known, read)) = &cached {
+            let ttl = if known.is_some() {
+                BASELINE_TTL
+            } else {
+                SETTINGS_TTL
+            };
+            if read.elapsed() < ttl {
+                return known.clone();
+            }
         }
+        let kept = cached.and_then(|(known, _)| known);
         let loaded = match self.load_baseline(series).await {
             Ok(Some(b)) => Some(Arc::new(b)),
+            // Built here and kept in memory only (its reference could not be scored): keep it.
+            Ok(None) if kept.is_some() => kept,
             Ok(None) => self.build_baseline(series).await.map(Arc::new),
             Err(e) => {
                 tracing::error!(target: "plinth::monitoring", "baseline of {series:?} unreadable: {e}");
-                return None;
+                return kept;
             }
         };
-        self.lock_baselines().insert(series.clone(), loaded.clone());
+        self.lock_baselines()
+            .insert(series.clone(), (loaded.clone(), std::time::Instant::now()));
         loaded
     }
 
-    fn lock_baselines(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<SeriesKey, Option<Arc<Baseline>>>> {
+    fn lock_baselines(&self) -> std::sync::MutexGuard<'_, BaselineCache> {
         self.baselines.lock().unwrap_or_else(|e| e.into_inner())
     }
 
