@@ -61,6 +61,33 @@ pub struct LoadContext {
 }
 
 impl LoadContext {
+    /// The context of endpoint `endpoint_id` of generation `generation` of `service_id`, with
+    /// its bundle at `bundle_root` and its manifest table `config`, and no siblings.
+    pub fn new(
+        service_id: impl Into<String>,
+        generation: impl Into<String>,
+        endpoint_id: impl Into<String>,
+        bundle_root: impl Into<PathBuf>,
+        config: toml::Table,
+        server: Arc<ServerResources>,
+    ) -> LoadContext {
+        LoadContext {
+            service_id: service_id.into(),
+            generation: generation.into(),
+            endpoint_id: endpoint_id.into(),
+            bundle_root: bundle_root.into(),
+            config,
+            siblings: HashMap::new(),
+            server,
+        }
+    }
+
+    /// The same context with these earlier endpoints of the generation.
+    pub fn with_siblings(mut self, siblings: HashMap<String, Arc<dyn Endpoint>>) -> LoadContext {
+        self.siblings = siblings;
+        self
+    }
+
     /// Parses the endpoint's table into the engine's own configuration type. Use
     /// `#[serde(deny_unknown_fields)]` on it so that a misspelt field is reported.
     pub fn parse_config<T: DeserializeOwned>(&self) -> Result<T, LoadError> {
@@ -74,6 +101,26 @@ impl LoadContext {
     /// that resolves outside the bundle; the file must exist.
     pub fn artifact(&self, field: &str, relative: &str) -> Result<PathBuf, LoadError> {
         resolve_inside(&self.bundle_root, relative).map_err(|m| LoadError::field(field, m))
+    }
+}
+
+/// Load contexts for engines' tests.
+pub mod testing {
+    use super::{LoadContext, ServerResources};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// Endpoint `ep` of generation `v1` of service `svc`, its bundle at `root`, its manifest
+    /// table written in TOML (panics when it does not parse), default server resources.
+    pub fn context(root: &Path, endpoint_toml: &str) -> LoadContext {
+        LoadContext::new(
+            "svc",
+            "v1",
+            "ep",
+            root,
+            toml::from_str(endpoint_toml).expect("the test's endpoint TOML parses"),
+            Arc::new(ServerResources::default()),
+        )
     }
 }
 

@@ -21,7 +21,7 @@ mod monitor;
 mod request;
 
 pub use action::Action;
-pub use context::{LoadContext, ServerResources};
+pub use context::{LoadContext, ServerResources, testing};
 pub use error::{ApiError, LoadError};
 pub use monitor::{
     FeatureInfo, FeatureKind, ModelInfo, ModelTask, ScoredOutput, ScoredRow, ScoredRows,
@@ -37,7 +37,7 @@ use std::sync::Arc;
 /// Implementations must be cheap to call concurrently; anything mutable (pools, caches) lives
 /// behind the engine's own synchronisation.
 #[async_trait]
-pub trait Endpoint: Send + Sync + 'static {
+pub trait Endpoint: std::any::Any + Send + Sync {
     /// The endpoint kind as written in manifests, e.g. `"lookup"`.
     fn kind(&self) -> &'static str;
 
@@ -68,10 +68,14 @@ pub trait Endpoint: Send + Sync + 'static {
     /// Answers one request. The host has already checked that `request.action` is one of
     /// [`Endpoint::actions`].
     async fn serve(&self, request: Request) -> Result<Reply, ApiError>;
+}
 
-    /// Gives access to the concrete type, for engines that call each other within a service
-    /// (a prediction enriched by a lookup, a function importing `predict`).
-    fn as_any(&self) -> &dyn std::any::Any;
+impl dyn Endpoint {
+    /// The concrete endpoint, for engines that use each other within a service (a prediction
+    /// enriched by a lookup): `sibling.downcast_ref::<LookupEndpoint>()`.
+    pub fn downcast_ref<T: Endpoint>(&self) -> Option<&T> {
+        (self as &dyn std::any::Any).downcast_ref::<T>()
+    }
 }
 
 /// Builds [`Endpoint`]s of one kind from manifest sections. One factory per kind is registered
@@ -80,9 +84,6 @@ pub trait Endpoint: Send + Sync + 'static {
 pub trait EngineFactory: Send + Sync + 'static {
     /// The `kind` value in the manifest this factory loads, e.g. `"sql-query"`.
     fn kind(&self) -> &'static str;
-
-    /// The actions endpoints of this kind answer; used to route and to describe.
-    fn actions(&self) -> &'static [Action];
 
     /// Loads one endpoint. Everything slow or fallible happens here: reading and validating
     /// artifacts, building runnable plans, opening pools. The result must be ready to serve.

@@ -94,13 +94,8 @@ columns = ["Name"]
         let registry = EngineRegistry::new(builtin_factories_with(pools.clone()));
         for (kind, table) in endpoints {
             let ctx = LoadContext {
-                service_id: "svc".into(),
-                generation: "v1".into(),
-                endpoint_id: "e".into(),
-                bundle_root: sql_svc(),
-                config: toml::from_str(table).unwrap(),
-                siblings: HashMap::new(),
                 server: server.clone(),
+                ..plinth_engine_api::testing::context(&sql_svc(), table)
             };
             registry.get(kind).unwrap().load(ctx).await.unwrap();
         }

@@ -105,15 +105,15 @@ pub async fn load(
                 section.kind
             )
         })?;
-        let ctx = LoadContext {
-            service_id: service_id.clone(),
-            generation: generation.to_owned(),
-            endpoint_id: section.id.clone(),
-            bundle_root: root.clone(),
-            config: section.engine_config.clone(),
-            siblings: siblings.clone(),
-            server: resources.clone(),
-        };
+        let ctx = LoadContext::new(
+            service_id.clone(),
+            generation,
+            section.id.clone(),
+            root.clone(),
+            section.engine_config.clone(),
+            resources.clone(),
+        )
+        .with_siblings(siblings.clone());
         let handle = factory.load(ctx).await.map_err(|e| match &e.field {
             Some(field) => format!("{at}.{field}: {}", e.message),
             None => format!("{at}: {}", e.message),

@@ -7,7 +7,6 @@ use plinth_server::bundle::{MANIFEST_FILE, Manifest};
 use plinth_server::engines::{EngineRegistry, builtin_factories};
 use plinth_server::generation::{self, AdmissionDefaults};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -167,15 +166,14 @@ async fn load_component(
     let mut grants = toml::Table::new();
     grants.insert("log".into(), true.into());
     config.insert("grants".into(), grants.into());
-    let ctx = LoadContext {
-        service_id: "local".into(),
-        generation: "local".into(),
-        endpoint_id: name.replace('-', "_"),
-        bundle_root: dir.to_path_buf(),
+    let ctx = LoadContext::new(
+        "local",
+        "local",
+        name.replace('-', "_"),
+        dir,
         config,
-        siblings: HashMap::new(),
-        server: resources.clone(),
-    };
+        resources.clone(),
+    );
     let endpoint = plinth_engine_function::load(ctx)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

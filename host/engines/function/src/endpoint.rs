@@ -177,8 +177,4 @@ impl Endpoint for FunctionEndpoint {
     fn enforces_own_deadline(&self) -> bool {
         true
     }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }

@@ -4,14 +4,14 @@
 
 use crate::cache;
 use crate::config::{EngineSettings, FunctionConfig, Isolation};
-use crate::endpoint::{FUNCTION_ACTIONS, FunctionEndpoint};
+use crate::endpoint::FunctionEndpoint;
 use crate::grants::{GrantedEndpoints, check_imports};
 use crate::imports;
 use crate::runner::Runner;
 use crate::runtime::Runtime;
 use crate::signature::Signature;
 use async_trait::async_trait;
-use plinth_engine_api::{Action, Endpoint, EngineFactory, LoadContext, LoadError};
+use plinth_engine_api::{Endpoint, EngineFactory, LoadContext, LoadError};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,10 +28,6 @@ pub struct FunctionFactory;
 impl EngineFactory for FunctionFactory {
     fn kind(&self) -> &'static str {
         crate::KIND
-    }
-
-    fn actions(&self) -> &'static [Action] {
-        FUNCTION_ACTIONS
     }
 
     async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {

@@ -15,8 +15,7 @@ async fn a_second_load_reads_the_compiled_component_from_disk() {
     let b = Bundle::new(&common::component(TYPES_WIT, "types", &wat));
     let first = b.load("simple_sum", "").await.unwrap();
     let source = |ep: &std::sync::Arc<dyn plinth_engine_api::Endpoint>| {
-        ep.as_any()
-            .downcast_ref::<FunctionEndpoint>()
+        ep.downcast_ref::<FunctionEndpoint>()
             .unwrap()
             .compile_source()
     };

@@ -18,7 +18,7 @@ pub const LOOKUP_ACTIONS: &[Action] = &[Action::Lookup, Action::LookupMulti, Act
 pub const MAX_ITEMS: usize = 100_000;
 
 /// A loaded lookup endpoint. Sibling endpoints (a prediction's enrichment) reach it through
-/// [`Endpoint::as_any`] and use [`LookupEndpoint::index`] directly.
+/// `<dyn Endpoint>::downcast_ref` and use [`LookupEndpoint::index`] directly.
 pub struct LookupEndpoint {
     dataset: String,
     index: Arc<DatasetIndex>,
@@ -118,10 +118,6 @@ impl Endpoint for LookupEndpoint {
             .collect::<Result<Vec<_>, _>>()?;
         let micros = started.elapsed().as_micros() as u64;
         Ok(Reply::member("results", Value::Array(results)).with_timing("lookup", micros))
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 

@@ -10,7 +10,7 @@
 //! The index is public so that other engines reuse it: a prediction endpoint enriches its
 //! records with [`DatasetIndex::lookup_record`] and [`Policies::resolve`], either on an index
 //! of its own or on a sibling lookup endpoint reached with
-//! `sibling.as_any().downcast_ref::<LookupEndpoint>()`.
+//! `sibling.downcast_ref::<LookupEndpoint>()`.
 
 mod column;
 mod config;
@@ -37,7 +37,7 @@ pub use table::{DEFAULT_TABLE_TIMEOUT, TableLookup, TableSettings};
 pub use types::ColumnType;
 
 use async_trait::async_trait;
-use plinth_engine_api::{Action, Endpoint, EngineFactory, LoadContext, LoadError};
+use plinth_engine_api::{Endpoint, EngineFactory, LoadContext, LoadError};
 use std::sync::Arc;
 
 /// The manifest `kind` of lookup endpoints.
@@ -61,10 +61,6 @@ impl LookupFactory {
 impl EngineFactory for LookupFactory {
     fn kind(&self) -> &'static str {
         KIND
-    }
-
-    fn actions(&self) -> &'static [Action] {
-        LOOKUP_ACTIONS
     }
 
     async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {

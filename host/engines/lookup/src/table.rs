@@ -288,10 +288,6 @@ impl Endpoint for TableLookup {
     fn enforces_own_deadline(&self) -> bool {
         true
     }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 enum SchemaError {

@@ -61,13 +61,12 @@ fn an_index_loads_from_csv_and_looks_records_up() {
 }
 
 #[tokio::test]
-async fn a_sibling_reaches_the_index_through_as_any() {
+async fn a_sibling_reaches_the_index_through_a_downcast() {
     let dir = bundle_with_csv("k,v\n1,one\n");
     let endpoint = load(dir.path(), "dataset = \"data.csv\"\nkeys = [\"k\"]")
         .await
         .unwrap();
     let lookup = endpoint
-        .as_any()
         .downcast_ref::<LookupEndpoint>()
         .expect("a LookupEndpoint");
     let outcome = lookup

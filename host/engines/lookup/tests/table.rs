@@ -11,7 +11,6 @@ use plinth_engine_api::{
 };
 use plinth_engine_lookup::LookupFactory;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,16 +37,12 @@ async fn load(root: &Path, endpoint: &str, server: &str) -> Result<Arc<dyn Endpo
     LookupFactory::default()
         .load(LoadContext {
             service_id: "lookup_svc".into(),
-            generation: "v1".into(),
             endpoint_id: "passenger_info".into(),
-            bundle_root: root.to_path_buf(),
-            config: toml::from_str(endpoint).expect("valid endpoint TOML"),
-            siblings: HashMap::new(),
             server: Arc::new(ServerResources {
-                sibling_calls: None,
                 settings: toml::from_str(server).expect("valid server TOML"),
                 ..Default::default()
             }),
+            ..plinth_engine_api::testing::context(root, endpoint)
         })
         .await
 }

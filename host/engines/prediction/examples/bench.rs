@@ -6,10 +6,9 @@
 //!
 //! Prints a Markdown table (medians). `bench/prediction/run.sh` runs it for both engines.
 
-use plinth_engine_api::{Action, EngineFactory, Input, LoadContext, Request, ServerResources};
+use plinth_engine_api::{Action, EngineFactory, Input, Request};
 use plinth_engine_prediction::{PredictionEndpoint, PredictionFactory};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,15 +31,7 @@ fn load(
     engine: &str,
 ) -> Arc<dyn plinth_engine_api::Endpoint> {
     let toml = format!("model = \"{model}\"\nengine = \"{engine}\"\n{extra}");
-    let ctx = LoadContext {
-        service_id: "bench".into(),
-        generation: "v1".into(),
-        endpoint_id: model.into(),
-        bundle_root: root.to_path_buf(),
-        config: toml::from_str(&toml).unwrap(),
-        siblings: HashMap::new(),
-        server: Arc::new(ServerResources::default()),
-    };
+    let ctx = plinth_engine_api::testing::context(root, &toml);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -89,10 +80,7 @@ fn main() {
     println!("|---|---|---|---|---|");
     for (model, extra) in MODELS {
         let loaded = load(&root, model, extra, &engine);
-        let endpoint = loaded
-            .as_any()
-            .downcast_ref::<PredictionEndpoint>()
-            .unwrap();
+        let endpoint = loaded.downcast_ref::<PredictionEndpoint>().unwrap();
         let expected: Value = serde_json::from_str(
             &std::fs::read_to_string(root.join(model).join("expected.json")).unwrap(),
         )

@@ -436,10 +436,6 @@ impl Endpoint for PredictionEndpoint {
     fn model_info(&self) -> Option<Arc<ModelInfo>> {
         Some(self.inner.info.clone())
     }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 fn json_body(input: Input) -> Map<String, Value> {

@@ -62,7 +62,6 @@ impl Enrichment {
                     )
                 })?;
                 let lookup = sibling
-                    .as_any()
                     .downcast_ref::<LookupEndpoint>()
                     .ok_or_else(|| {
                         let why = if sibling.kind() == "lookup" {

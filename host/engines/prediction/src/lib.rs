@@ -29,7 +29,7 @@ pub use schema::Schema;
 use async_trait::async_trait;
 use config::parse_engine;
 use enrich::Enrichment;
-use plinth_engine_api::{Action, Endpoint, EngineFactory, LoadContext, LoadError};
+use plinth_engine_api::{Endpoint, EngineFactory, LoadContext, LoadError};
 use plinth_onnx::{Backend, LoadOptions, OnnxError};
 use std::sync::Arc;
 
@@ -44,10 +44,6 @@ pub struct PredictionFactory;
 impl EngineFactory for PredictionFactory {
     fn kind(&self) -> &'static str {
         KIND
-    }
-
-    fn actions(&self) -> &'static [Action] {
-        PREDICTION_ACTIONS
     }
 
     async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {

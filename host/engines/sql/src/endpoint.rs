@@ -102,8 +102,4 @@ impl Endpoint for SqlEndpoint {
     fn enforces_own_deadline(&self) -> bool {
         true
     }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }

@@ -27,7 +27,7 @@ pub use params::{ParamType, ParamValue};
 pub use sqltext::Statement;
 
 use async_trait::async_trait;
-use plinth_engine_api::{Action, Endpoint, EngineFactory, LoadContext, LoadError};
+use plinth_engine_api::{Endpoint, EngineFactory, LoadContext, LoadError};
 use std::sync::Arc;
 
 /// The manifest `kind` of SQL endpoints.
@@ -50,10 +50,6 @@ impl SqlFactory {
 impl EngineFactory for SqlFactory {
     fn kind(&self) -> &'static str {
         KIND
-    }
-
-    fn actions(&self) -> &'static [Action] {
-        SQL_ACTIONS
     }
 
     async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {

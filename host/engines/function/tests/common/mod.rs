@@ -76,20 +76,12 @@ impl Bundle {
         config
             .entry("component")
             .or_insert_with(|| toml::Value::String("fn.wasm".into()));
-        LoadContext {
-            service_id: "svc".into(),
-            generation: "v1".into(),
-            endpoint_id: id.into(),
-            bundle_root: self.root(),
-            config,
-            siblings,
-            server: Arc::new(ServerResources {
-                sibling_calls: None,
-                data_dir: self.dir.path().to_path_buf(),
-                cache_dir: self.cache(),
-                settings: toml::Table::new(),
-            }),
-        }
+        let server = Arc::new(ServerResources {
+            data_dir: self.dir.path().to_path_buf(),
+            cache_dir: self.cache(),
+            ..Default::default()
+        });
+        LoadContext::new("svc", "v1", id, self.root(), config, server).with_siblings(siblings)
     }
 
     pub async fn load(&self, id: &str, fields: &str) -> Result<Arc<dyn Endpoint>, LoadError> {

@@ -4,11 +4,9 @@
 
 use plinth_engine_api::{
     Action, ApiError, Endpoint, EngineFactory, Input, LoadContext, LoadError, Request,
-    ServerResources,
 };
 use plinth_engine_lookup::LookupFactory;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,16 +17,7 @@ pub fn examples_dir() -> PathBuf {
 
 /// A load context for an endpoint table written in TOML, with artifacts under `root`.
 pub fn context(root: &Path, endpoint_toml: &str) -> LoadContext {
-    let config: toml::Table = toml::from_str(endpoint_toml).expect("test config is valid TOML");
-    LoadContext {
-        service_id: "svc".into(),
-        generation: "v1".into(),
-        endpoint_id: "ep".into(),
-        bundle_root: root.to_path_buf(),
-        config,
-        siblings: HashMap::new(),
-        server: Arc::new(ServerResources::default()),
-    }
+    plinth_engine_api::testing::context(root, endpoint_toml)
 }
 
 /// Loads a lookup endpoint.

@@ -1,9 +1,8 @@
 //! Loading the repository's real models (`models/<name>`) through `LoadContext`, as the host does.
 
-use plinth_engine_api::{Endpoint, EngineFactory, LoadContext, LoadError, ServerResources};
+use plinth_engine_api::{Endpoint, EngineFactory, LoadContext, LoadError};
 use plinth_engine_prediction::PredictionFactory;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,15 +34,7 @@ pub fn expected(name: &str) -> Value {
 
 /// A load context for an endpoint table written in TOML, with artifacts under `root`.
 pub fn context(root: &Path, endpoint_toml: &str) -> LoadContext {
-    LoadContext {
-        service_id: "svc".into(),
-        generation: "v1".into(),
-        endpoint_id: "ep".into(),
-        bundle_root: root.to_path_buf(),
-        config: toml::from_str(endpoint_toml).expect("test config is valid TOML"),
-        siblings: HashMap::new(),
-        server: Arc::new(ServerResources::default()),
-    }
+    plinth_engine_api::testing::context(root, endpoint_toml)
 }
 
 /// Loads an endpoint whose bundle root is `models/`.

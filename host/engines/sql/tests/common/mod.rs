@@ -8,7 +8,6 @@ use plinth_engine_api::{
 };
 use plinth_engine_sql::SqlFactory;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,16 +31,12 @@ WHERE "t"."Age" > ? AND "t"."Sex" = ?
 pub fn context(root: &Path, endpoint_toml: &str, server_toml: &str) -> LoadContext {
     LoadContext {
         service_id: "sql_svc".into(),
-        generation: "v1".into(),
         endpoint_id: "simple_filter".into(),
-        bundle_root: root.to_path_buf(),
-        config: toml::from_str(endpoint_toml).expect("valid endpoint TOML"),
-        siblings: HashMap::new(),
         server: Arc::new(ServerResources {
-            sibling_calls: None,
             settings: toml::from_str(server_toml).expect("valid server TOML"),
             ..Default::default()
         }),
+        ..plinth_engine_api::testing::context(root, endpoint_toml)
     }
 }
 
