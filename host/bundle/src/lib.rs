@@ -14,7 +14,7 @@ pub use archive::{UnpackError, UnpackLimits};
 pub use manifest::{
     EndpointSection, MANIFEST_FILE, Manifest, ManifestError, ServiceRateLimit, is_valid_id,
 };
-pub use pack::pack_dir;
+pub use pack::{Packed, pack_dir};
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -155,22 +155,42 @@ pub fn digest(root: &Path) -> std::io::Result<String> {
             hasher.update(fs::read_link(&path)?.to_string_lossy().as_bytes());
         } else {
             let mut file = fs::File::open(&path)?;
-            std::io::copy(&mut file, &mut HashWriter(&mut hasher))?;
+            std::io::copy(
+                &mut file,
+                &mut HashWriter::new(&mut hasher, std::io::sink()),
+            )?;
         }
         hasher.update([0]);
     }
     Ok(hex::encode(hasher.finalize()))
 }
 
-struct HashWriter<'a>(&'a mut Sha256);
+/// A writer that hashes and counts what it passes on to `out`.
+struct HashWriter<'a, W> {
+    hasher: &'a mut Sha256,
+    out: W,
+    written: u64,
+}
 
-impl std::io::Write for HashWriter<'_> {
+impl<'a, W> HashWriter<'a, W> {
+    fn new(hasher: &'a mut Sha256, out: W) -> Self {
+        HashWriter {
+            hasher,
+            out,
+            written: 0,
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+        let n = self.out.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        self.out.flush()
     }
 }
 

@@ -2,18 +2,38 @@
 //! can store a deployed bundle there and unpack it again where it is missing. The archive is
 //! read back by [`crate::archive::unpack`] with the same safety rules as any upload.
 
+use crate::HashWriter;
+use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// What [`pack_dir`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packed {
+    /// SHA-256 of the archive's bytes, hex.
+    pub sha256: String,
+    /// The archive's length in bytes.
+    pub size: u64,
+}
+
 /// Writes the bundle at `root` as a plain tar archive to `out`: entries in sorted order,
 /// regular files with mode 0644, directories, and links as links (the digest of
-/// [`crate::digest`] is the same before and after a round trip).
-pub fn pack_dir(root: &Path, out: impl Write) -> io::Result<()> {
-    let mut builder = tar::Builder::new(out);
+/// [`crate::digest`] is the same before and after a round trip). The archive is hashed as it
+/// is written, so it need not be read again to be checked later.
+pub fn pack_dir(root: &Path, out: impl Write) -> io::Result<Packed> {
+    let mut hasher = Sha256::new();
+    let mut builder = tar::Builder::new(HashWriter::new(&mut hasher, out));
     builder.follow_symlinks(false);
     append_dir(&mut builder, root, root)?;
-    builder.into_inner()?.flush()
+    let mut written = builder.into_inner()?;
+    written.flush()?;
+    let size = written.written;
+    drop(written);
+    Ok(Packed {
+        sha256: hex::encode(hasher.finalize()),
+        size,
+    })
 }
 
 fn append_dir<W: Write>(builder: &mut tar::Builder<W>, root: &Path, dir: &Path) -> io::Result<()> {
@@ -64,7 +84,10 @@ mod tests {
         std::os::unix::fs::symlink("deep/weights.bin", src.path().join("model/link")).unwrap();
         let work = tempfile::tempdir().unwrap();
         let archive = work.path().join("b.tar");
-        pack_dir(src.path(), fs::File::create(&archive).unwrap()).unwrap();
+        let packed = pack_dir(src.path(), fs::File::create(&archive).unwrap()).unwrap();
+        let bytes = fs::read(&archive).unwrap();
+        assert_eq!(packed.size, bytes.len() as u64);
+        assert_eq!(packed.sha256, hex::encode(Sha256::digest(&bytes)));
         let dest = work.path().join("out");
         fs::create_dir(&dest).unwrap();
         unpack(&archive, &dest, UnpackLimits::default()).unwrap();

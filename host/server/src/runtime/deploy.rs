@@ -16,7 +16,7 @@ use super::{Host, ServiceRuntime, ServiceState, durable, store_error, unknown_se
 use crate::bundle::{self, BundleSource, UnpackLimits, is_valid_id};
 use crate::dispatch::Routing;
 use crate::generation;
-use crate::store::{ArchiveError, ArchiveFile, Change, GenerationRow, now_millis};
+use crate::store::{ArchiveError, Change, GenerationRow, now_millis};
 use plinth_engine_api::ApiError;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -170,15 +170,7 @@ impl Host {
             ),
             false => None,
         };
-        let archive = match &packed {
-            Some(p) => Some(ArchiveFile::hash(&p.path).await.map_err(|e| {
-                ApiError::internal(
-                    "DeployFailed",
-                    format!("could not read the packed bundle: {e}"),
-                )
-            })?),
-            None => None,
-        };
+        let archive = packed.as_ref().map(super::fetch::PackedBundle::archive);
         pause_at("deploy-loaded").await;
 
         // One transaction: the service (when created), the generation and the routing (when

@@ -5,14 +5,25 @@
 
 use super::{Host, durable};
 use crate::bundle::{self, BundleSource, UnpackLimits};
-use crate::store::GenerationRow;
+use crate::store::{ArchiveFile, GenerationRow};
 use std::path::{Path, PathBuf};
 
 /// A packed bundle in a private staging directory (removed on drop).
 pub(super) struct PackedBundle {
     _dir: tempfile::TempDir,
-    /// The tar file.
-    pub path: PathBuf,
+    path: PathBuf,
+    packed: bundle::Packed,
+}
+
+impl PackedBundle {
+    /// The archive as the store takes it.
+    pub fn archive(&self) -> ArchiveFile<'_> {
+        ArchiveFile {
+            path: &self.path,
+            sha256: self.packed.sha256.clone(),
+            size: self.packed.size,
+        }
+    }
 }
 
 /// Packs the bundle at `root` into a tar under `staging_parent`.
@@ -25,8 +36,12 @@ pub(super) async fn pack(root: &Path, staging_parent: &Path) -> std::io::Result<
             .tempdir_in(&staging_parent)?;
         let path = dir.path().join("bundle.tar");
         let file = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        bundle::pack_dir(&root, file)?;
-        Ok(PackedBundle { _dir: dir, path })
+        let packed = bundle::pack_dir(&root, file)?;
+        Ok(PackedBundle {
+            _dir: dir,
+            path,
+            packed,
+        })
     })
     .await
     .map_err(std::io::Error::other)?

@@ -76,36 +76,28 @@ impl Host {
     /// Brings one service in memory up to what the store holds (created, changed or deleted
     /// by another replica). Nothing happens when memory already agrees.
     pub async fn sync_service(&self, id: &str) -> anyhow::Result<()> {
-        if self.store.get_service(id).await?.is_none() {
-            if let Some(service) = self.service(id) {
-                let _guard = service.admin_lock.lock().await;
-                if self.store.get_service(id).await?.is_none() {
-                    self.remove_service(id);
-                    self.remove_local_bundles(id, None);
-                    // Its keys went with it.
-                    if let Err(e) = self.reload_keys().await {
-                        tracing::warn!("reloading keys: {}", e.detail_or_message());
-                    }
-                    tracing::info!(service = %id, "deleted on another replica");
-                }
-            }
-            return Ok(());
-        };
         let service = match self.service(id) {
             Some(s) => s,
-            None => {
-                let created = Arc::new(ServiceRuntime::new(id.to_owned(), ServiceState::default()));
-                self.insert_service_if_absent(created)
-            }
+            None if self.store.get_service(id).await?.is_none() => return Ok(()),
+            None => self.insert_service_if_absent(Arc::new(ServiceRuntime::new(
+                id.to_owned(),
+                ServiceState::default(),
+            ))),
         };
         let _guard = service.admin_lock.lock().await;
-        let generations = self.store.list_generations(id).await?;
-        let inactive = self.store.inactive_endpoints_of(id).await?;
-        // Read again under the lock: a change of this replica may have landed meanwhile (a
-        // deletion since is applied by its own notification).
+        // Read under the lock: a change of this replica may have landed meanwhile.
         let Some(row) = self.store.get_service(id).await? else {
+            self.remove_service(id);
+            self.remove_local_bundles(id, None);
+            // Its keys went with it.
+            if let Err(e) = self.reload_keys().await {
+                tracing::warn!("reloading keys: {}", e.detail_or_message());
+            }
+            tracing::info!(service = %id, "deleted on another replica");
             return Ok(());
         };
+        let generations = self.store.list_generations(id).await?;
+        let inactive = self.store.inactive_endpoints_of(id).await?;
         let kinds = self.engines.kinds();
         let stored = ServiceState::from_rows(
             &row,

@@ -23,29 +23,6 @@ pub struct ArchiveFile<'a> {
     pub size: u64,
 }
 
-impl ArchiveFile<'_> {
-    /// Hashes the file at `path`.
-    pub async fn hash(path: &Path) -> std::io::Result<ArchiveFile<'_>> {
-        let mut file = tokio::fs::File::open(path).await?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; ARCHIVE_CHUNK_BYTES];
-        let mut size = 0u64;
-        loop {
-            let n = file.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            size += n as u64;
-        }
-        Ok(ArchiveFile {
-            path,
-            sha256: hex::encode(hasher.finalize()),
-            size,
-        })
-    }
-}
-
 /// Why an archive could not be read back.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {

@@ -65,14 +65,7 @@ impl Store {
     /// Stores a key unless one with the same secret is stored already (the configured admin
     /// key, which replicas starting together all try to install); `Ok(false)` then.
     pub async fn insert_key_unless_present(&self, key: &KeyRow) -> sqlx::Result<bool> {
-        let present: Option<String> =
-            sqlx::query_scalar("SELECT id FROM api_keys WHERE key_hash = $1")
-                .bind(&key.key_hash)
-                .fetch_optional(self.pool())
-                .await?;
-        if present.is_some() {
-            return Ok(false);
-        }
+        // `key_hash` is unique: the database says whether it is there.
         match self.insert_key(key).await {
             Ok(()) => Ok(true),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
