@@ -48,8 +48,11 @@ impl PluginError {
 /// What a started plugin hands back.
 #[derive(Default)]
 pub struct Started {
-    /// Routes mounted at the server root (each plugin under its own prefixes).
-    pub routes: axum::Router,
+    /// Routes mounted at the server root (each plugin under its own prefixes), with their
+    /// OpenAPI documentation: the server serves the merged document at `/openapi.json`.
+    /// Register each route with `.routes(utoipa_axum::routes!(handler))` so that it cannot go
+    /// undocumented.
+    pub routes: utoipa_axum::router::OpenApiRouter,
     /// Tasks the server waits for at shutdown (after closing the event bus and raising
     /// [`Shutdown`]), e.g. an ingest loop that flushes what it holds.
     pub tasks: Vec<JoinHandle<()>>,

@@ -37,7 +37,7 @@ pub struct Server {
     /// The admin key generated on first start, if one was (print it once).
     pub new_admin_key: Option<String>,
     listener: tokio::net::TcpListener,
-    plugin_routes: axum::Router,
+    plugin_routes: utoipa_axum::router::OpenApiRouter,
 }
 
 impl Server {

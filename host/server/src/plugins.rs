@@ -59,8 +59,8 @@ impl Host {
     pub async fn start_plugins(
         self: &Arc<Self>,
         plugins: Vec<Box<dyn Plugin>>,
-    ) -> anyhow::Result<axum::Router> {
-        let mut routes = axum::Router::new();
+    ) -> anyhow::Result<utoipa_axum::router::OpenApiRouter> {
+        let mut routes = utoipa_axum::router::OpenApiRouter::default();
         if plugins.is_empty() {
             return Ok(routes);
         }

@@ -144,7 +144,7 @@ impl Plugin for MonitoringPlugin {
             ctx.shutdown.clone(),
         ));
         Ok(Started {
-            routes: axum::Router::new(),
+            routes: Default::default(),
             tasks: vec![ingest, retention],
         })
     }

@@ -8,13 +8,12 @@ use crate::dispatch::{MappingEntry, Routing, Strategy};
 use crate::runtime::NewKey;
 use crate::runtime::{DeployRequest, Host, ServiceRuntime};
 use crate::store::{KeyRow, KeyScope};
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use futures::StreamExt;
 use plinth_engine_api::ApiError;
 use serde::Deserialize;
@@ -22,65 +21,40 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type Answer = Result<Json<Value>, HttpError>;
 
-/// The admin routes, relative to `/admin/api`.
-pub fn routes(host: Arc<Host>) -> Router<Arc<Host>> {
-    Router::new()
-        .route("/services", get(list_services).post(create_service))
-        .route(
-            "/services/{id}",
-            get(describe_service).delete(delete_service),
-        )
-        .route("/services/{id}/actions/enable", post(enable))
-        .route("/services/{id}/actions/disable", post(disable))
-        .route(
-            "/services/{id}/actions/switchToNewest",
-            post(switch_to_newest),
-        )
-        .route(
-            "/services/{id}/actions/switchTo/{generation}",
-            post(switch_to),
-        )
-        .route("/services/{id}/actions/setMapping", post(set_mapping))
-        .route("/services/{id}/mapping", get(get_mapping))
-        .route("/services/{id}/generations", get(list_generations))
-        .route(
-            "/services/{id}/generations/actions/importFromArchive",
-            post(import_from_archive),
-        )
-        .route(
-            "/services/{id}/generations/actions/upload",
-            post(upload_into_service),
-        )
-        .route(
-            "/services/{id}/generations/{generation}",
-            get(describe_generation),
-        )
-        .route(
-            "/services/{id}/generations/{generation}/preload",
-            post(preload),
-        )
-        .route(
-            "/services/{id}/keys",
-            get(list_service_keys).post(create_service_key),
-        )
-        .route("/services/{id}/keys/{key}", delete(delete_service_key))
-        .route("/services/{id}/audit", get(service_audit))
-        .route("/services-clean-unused", delete(clean_unused))
-        .route("/deploy", post(upload_deploy))
-        .route("/keys", get(list_admin_keys).post(create_admin_key))
-        .route(
-            "/monitoring-keys",
-            get(list_monitoring_keys).post(create_monitoring_key),
-        )
-        .route("/monitoring-keys/{key}", delete(delete_admin_key))
-        .route("/keys/{key}", delete(delete_admin_key))
-        .route("/keys/{id}/key", delete(delete_admin_key))
-        .route("/metrics", get(metrics_json))
-        .route("/metrics-prometheus", get(metrics_prometheus))
-        .route("/audit", get(audit))
+/// The admin routes, relative to `/admin/api`, each with its OpenAPI documentation.
+pub fn routes(host: Arc<Host>) -> OpenApiRouter<Arc<Host>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_services, create_service))
+        .routes(routes!(describe_service, delete_service))
+        .routes(routes!(enable))
+        .routes(routes!(disable))
+        .routes(routes!(switch_to_newest))
+        .routes(routes!(switch_to))
+        .routes(routes!(set_mapping))
+        .routes(routes!(get_mapping))
+        .routes(routes!(list_generations))
+        .routes(routes!(import_from_archive))
+        .routes(routes!(upload_into_service))
+        .routes(routes!(describe_generation))
+        .routes(routes!(preload))
+        .routes(routes!(list_service_keys, create_service_key))
+        .routes(routes!(delete_service_key))
+        .routes(routes!(service_audit))
+        .routes(routes!(clean_unused))
+        .routes(routes!(upload_deploy))
+        .routes(routes!(list_admin_keys, create_admin_key))
+        .routes(routes!(list_monitoring_keys, create_monitoring_key))
+        .routes(routes!(delete_monitoring_key))
+        .routes(routes!(delete_admin_key))
+        .routes(routes!(delete_admin_key_by_id))
+        .routes(routes!(metrics_json))
+        .routes(routes!(metrics_prometheus))
+        .routes(routes!(audit))
         .route_layer(axum::middleware::from_fn_with_state(host, require_admin))
 }
 
@@ -119,6 +93,14 @@ fn service_summary(service: &ServiceRuntime) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/services",
+    tag = "admin",
+    summary = "The services on this node",
+    security(("adminKey" = [])),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn list_services(State(host): State<Arc<Host>>) -> Answer {
     ok(Value::Array(
         host.services().iter().map(|s| service_summary(s)).collect(),
@@ -131,6 +113,15 @@ struct CreateService {
     service_id: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/services",
+    tag = "admin",
+    summary = "Creates an empty service (body: {\"serviceId\": ...})",
+    security(("adminKey" = [])),
+    request_body(content = serde_json::Value, description = "JSON object", content_type = "application/json"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn create_service(State(host): State<Arc<Host>>, headers: HeaderMap, body: Body) -> Answer {
     let request: CreateService =
         json_body(&host, &headers, body, "{\"serviceId\": \"my_service\"}").await?;
@@ -138,6 +129,15 @@ async fn create_service(State(host): State<Arc<Host>>, headers: HeaderMap, body:
     ok(json!({"serviceId": request.service_id, "created": true}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/services/{id}",
+    tag = "admin",
+    summary = "A service: its generations, routing, endpoints",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn describe_service(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     let service = host.service_or_404(&id)?;
     let mut summary = service_summary(&service);
@@ -195,26 +195,71 @@ fn endpoints_of(generation: &crate::generation::Generation) -> Value {
     )
 }
 
+#[utoipa::path(
+    delete,
+    path = "/services/{id}",
+    tag = "admin",
+    summary = "Deletes a service and its generations",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn delete_service(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     host.delete_service(&id).await?;
     ok(json!({"serviceId": id, "deleted": true}))
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/actions/enable",
+    tag = "admin",
+    summary = "Enables a service",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn enable(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     host.set_enabled(&id, true).await?;
     ok(json!({"serviceId": id, "enabled": true}))
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/actions/disable",
+    tag = "admin",
+    summary = "Disables a service (calls answer 503)",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn disable(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     host.set_enabled(&id, false).await?;
     ok(json!({"serviceId": id, "enabled": false}))
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/actions/switchToNewest",
+    tag = "admin",
+    summary = "Routes every call to the newest generation",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn switch_to_newest(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     let generation = host.switch_to_newest(&id).await?;
     ok(json!({"serviceId": id, "generation": generation}))
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/actions/switchTo/{generation}",
+    tag = "admin",
+    summary = "Routes every call to one generation",
+    security(("adminKey" = [])),
+    params(("id" = String, Path), ("generation" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn switch_to(
     State(host): State<Arc<Host>>,
     Path((id, generation)): Path<(String, String)>,
@@ -231,6 +276,16 @@ struct MappingBody {
     strategy: Option<Strategy>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/actions/setMapping",
+    tag = "admin",
+    summary = "Sets the generation mapping (RANDOM or HASH_BASED dispatch)",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, description = "JSON object", content_type = "application/json"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn set_mapping(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
@@ -252,6 +307,15 @@ async fn set_mapping(
     ok(json!({"serviceId": id, "mapping": routing}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/services/{id}/mapping",
+    tag = "admin",
+    summary = "The generation mapping",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn get_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     let service = host.service_or_404(&id)?;
     let state = service.state();
@@ -265,6 +329,15 @@ async fn get_mapping(State(host): State<Arc<Host>>, Path(id): Path<String>) -> A
 
 // ---- generations ----------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/services/{id}/generations",
+    tag = "admin",
+    summary = "A service's generations",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn list_generations(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     let service = host.service_or_404(&id)?;
     let state = service.state();
@@ -291,6 +364,15 @@ async fn list_generations(State(host): State<Arc<Host>>, Path(id): Path<String>)
     ok(json!({"serviceId": id, "generations": generations}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/services/{id}/generations/{generation}",
+    tag = "admin",
+    summary = "A generation: its endpoints and what they take",
+    security(("adminKey" = [])),
+    params(("id" = String, Path), ("generation" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn describe_generation(
     State(host): State<Arc<Host>>,
     Path((id, generation)): Path<(String, String)>,
@@ -315,6 +397,15 @@ async fn describe_generation(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/generations/{generation}/preload",
+    tag = "admin",
+    summary = "Loads a generation without routing calls to it",
+    security(("adminKey" = [])),
+    params(("id" = String, Path), ("generation" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn preload(
     State(host): State<Arc<Host>>,
     Path((id, generation)): Path<(String, String)>,
@@ -324,8 +415,9 @@ async fn preload(
 }
 
 /// Options of an import or upload, from the query string.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct ImportOptions {
     file_path: Option<String>,
     generation: Option<String>,
@@ -335,6 +427,15 @@ struct ImportOptions {
     create_service: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/generations/actions/importFromArchive",
+    tag = "admin",
+    summary = "Imports a generation from a bundle on this server (filePath)",
+    security(("adminKey" = [])),
+    params(("id" = String, Path), ImportOptions),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn import_from_archive(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
@@ -370,6 +471,15 @@ async fn import_from_archive(
     ok(serde_json::to_value(outcome).unwrap_or_default())
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/generations/actions/upload",
+    tag = "admin",
+    summary = "Uploads a bundle as a new generation of this service",
+    security(("adminKey" = [])),
+    params(("id" = String, Path), ImportOptions), request_body(content = Vec<u8>, description = "a bundle archive (.tar.gz or .zip)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn upload_into_service(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
@@ -380,6 +490,15 @@ async fn upload_into_service(
     upload(host, Some(id), options, headers, body).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/deploy",
+    tag = "admin",
+    summary = "Deploys an uploaded bundle (the service named by its manifest)",
+    security(("adminKey" = [])),
+    params(ImportOptions), request_body(content = Vec<u8>, description = "a bundle archive (.tar.gz or .zip)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn upload_deploy(
     State(host): State<Arc<Host>>,
     Query(options): Query<ImportOptions>,
@@ -457,6 +576,14 @@ fn io_error(e: std::io::Error) -> ApiError {
     ApiError::internal("StorageError", format!("could not write the upload: {e}"))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/services-clean-unused",
+    tag = "admin",
+    summary = "Deletes generations no routing uses",
+    security(("adminKey" = [])),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn clean_unused(State(host): State<Arc<Host>>) -> Answer {
     let (services, generations) = host.clean_unused().await?;
     let generations: Vec<Value> = generations
@@ -487,19 +614,53 @@ fn key_json(row: &KeyRow, secret: Option<&str>) -> Value {
     v
 }
 
+#[utoipa::path(
+    get,
+    path = "/keys",
+    tag = "admin",
+    summary = "The admin keys",
+    security(("adminKey" = [])),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn list_admin_keys(State(host): State<Arc<Host>>) -> Answer {
     list_keys_of(&host, KeyScope::Admin).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/keys",
+    tag = "admin",
+    summary = "Creates an admin key (the secret is shown once)",
+    security(("adminKey" = [])),
+    request_body(content = serde_json::Value, description = "JSON object", content_type = "application/json"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn create_admin_key(State(host): State<Arc<Host>>, headers: HeaderMap, body: Body) -> Answer {
     create_key_of(&host, KeyScope::Admin, &headers, body).await
 }
 
 /// Monitoring keys: the plugins' monitoring and registry APIs, not the admin API.
+#[utoipa::path(
+    get,
+    path = "/monitoring-keys",
+    tag = "admin",
+    summary = "The monitoring keys (DataRobot and Aporia APIs only)",
+    security(("adminKey" = [])),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn list_monitoring_keys(State(host): State<Arc<Host>>) -> Answer {
     list_keys_of(&host, KeyScope::Monitoring).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/monitoring-keys",
+    tag = "admin",
+    summary = "Creates a monitoring key",
+    security(("adminKey" = [])),
+    request_body(content = serde_json::Value, description = "JSON object", content_type = "application/json"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn create_monitoring_key(
     State(host): State<Arc<Host>>,
     headers: HeaderMap,
@@ -534,11 +695,55 @@ async fn create_key_of(host: &Host, scope: KeyScope, headers: &HeaderMap, body: 
     ok(key_json(&row, Some(&secret)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/keys/{key}",
+    tag = "admin",
+    summary = "Deletes an admin key",
+    security(("adminKey" = [])),
+    params(("key" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn delete_admin_key(State(host): State<Arc<Host>>, Path(key): Path<String>) -> Answer {
     host.delete_key(&key, None).await?;
     ok(json!({"deleted": true}))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/monitoring-keys/{key}",
+    tag = "admin",
+    summary = "Deletes a monitoring key",
+    security(("adminKey" = [])),
+    params(("key" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
+async fn delete_monitoring_key(state: State<Arc<Host>>, key: Path<String>) -> Answer {
+    delete_admin_key(state, key).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/keys/{id}/key",
+    tag = "admin",
+    summary = "Deletes an admin key by id (the admin client's route)",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
+async fn delete_admin_key_by_id(state: State<Arc<Host>>, id: Path<String>) -> Answer {
+    delete_admin_key(state, id).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/services/{id}/keys",
+    tag = "admin",
+    summary = "The keys that may call this service",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn list_service_keys(State(host): State<Arc<Host>>, Path(id): Path<String>) -> Answer {
     host.service_or_404(&id)?;
     let rows = host
@@ -555,6 +760,16 @@ async fn list_service_keys(State(host): State<Arc<Host>>, Path(id): Path<String>
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/services/{id}/keys",
+    tag = "admin",
+    summary = "Creates a key for this service (the secret is shown once)",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, description = "JSON object", content_type = "application/json"),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn create_service_key(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
@@ -572,6 +787,15 @@ async fn create_service_key(
     ok(key_json(&row, Some(&secret)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/services/{id}/keys/{key}",
+    tag = "admin",
+    summary = "Deletes a key of this service",
+    security(("adminKey" = [])),
+    params(("id" = String, Path), ("key" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn delete_service_key(
     State(host): State<Arc<Host>>,
     Path((id, key)): Path<(String, String)>,
@@ -583,6 +807,14 @@ async fn delete_service_key(
 
 // ---- metrics and audit ----------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "admin",
+    summary = "Per-endpoint call metrics as JSON",
+    security(("adminKey" = [])),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn metrics_json(State(host): State<Arc<Host>>) -> Answer {
     let mut value = host.metrics.to_json();
     value["services"] = json!(host.services().len());
@@ -597,16 +829,34 @@ async fn metrics_json(State(host): State<Arc<Host>>) -> Answer {
     ok(value)
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics-prometheus",
+    tag = "admin",
+    summary = "Host metrics in the Prometheus text format",
+    security(("adminKey" = [])),
+    responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain"), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn metrics_prometheus(State(host): State<Arc<Host>>) -> Response {
     super::prometheus_response(&host)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     service: Option<String>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "admin",
+    summary = "The audit trail of recent calls",
+    security(("adminKey" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn audit(State(host): State<Arc<Host>>, Query(q): Query<AuditQuery>) -> Answer {
     let rows = host
         .store
@@ -619,6 +869,15 @@ async fn audit(State(host): State<Arc<Host>>, Query(q): Query<AuditQuery>) -> An
     ok(json!({"entries": rows}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/services/{id}/audit",
+    tag = "admin",
+    summary = "The audit trail of a service's calls",
+    security(("adminKey" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
+)]
 async fn service_audit(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,

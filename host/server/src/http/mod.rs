@@ -3,6 +3,7 @@
 mod admin_api;
 pub mod body;
 pub mod error;
+pub mod openapi;
 pub mod query;
 mod user_api;
 
@@ -13,28 +14,45 @@ use crate::runtime::Host;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::any;
 use axum::{Json, Router};
 use error::{HttpError, no_route};
 use std::sync::Arc;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The whole HTTP application, before path normalisation: the host's routes and the plugins'
-/// (each under its own prefixes).
-pub fn router(host: Arc<Host>, plugin_routes: Router) -> Router {
-    let host_routes = Router::new()
-        .route("/isAlive", get(is_alive))
-        .route("/public/api/v1/ping", get(ping))
+/// (each under its own prefixes), the OpenAPI document of all of them at `/openapi.json` and
+/// the docs page at `/docs`.
+pub fn router(host: Arc<Host>, plugin_routes: OpenApiRouter) -> Router {
+    let (host_routes, host_api) = OpenApiRouter::<Arc<Host>>::new()
+        .routes(routes!(is_alive))
+        .routes(routes!(ping))
         .route(
             "/public/api/v1/{service}/{endpoint}/{action}",
             any(user_api::user_call),
         )
-        .route("/metrics", get(public_metrics))
+        .routes(routes!(public_metrics))
         .nest("/admin/api", admin_api::routes(host.clone()))
+        .split_for_parts();
+    let host_routes = host_routes
         .fallback(fallback)
         .layer(axum::middleware::map_response(with_dss_headers))
         .with_state(host);
-    host_routes.merge(plugin_routes)
+    let (plugin_routes, plugin_api) = plugin_routes.split_for_parts();
+    let mut api = host_api;
+    api.merge(user_api::UserApiDoc::openapi());
+    api.merge(plugin_api);
+    let api = openapi::finish(api);
+    host_routes
+        .merge(plugin_routes)
+        .merge(utoipa_swagger_ui::SwaggerUi::new(DOCS).url("/openapi.json", api))
 }
+
+/// Where the interactive docs page lives; its index is `/docs/` (the one path whose trailing
+/// slash [`normalize_path`] keeps, since `/docs` redirects there).
+const DOCS: &str = "/docs";
 
 /// Every answer of the host's own routes (the user API, `/isAlive`, the admin API, the 404 of
 /// an unknown or malformed path) carries the versions `dataikuapi` reads; the plugins' APIs
@@ -48,12 +66,13 @@ async fn with_dss_headers(mut response: Response) -> Response {
 
 /// Rewrites the request path before routing: repeated slashes are collapsed (a client base URL
 /// with a trailing slash yields `//public/...`) and a trailing slash is dropped (`run/?x=1`,
-/// `services/`). The URI as sent is kept in the [`plinth_plugin_api::SentUri`] extension (for
+/// `services/`), except on the docs page's index `/docs/`. The URI as sent is kept in the [`plinth_plugin_api::SentUri`] extension (for
 /// APIs that sign the path as sent).
 pub fn normalize_path(mut request: Request) -> Request {
     let uri = request.uri();
     let path = uri.path();
-    if !(path.contains("//") || (path.len() > 1 && path.ends_with('/'))) {
+    let trailing = path.len() > 1 && path.ends_with('/');
+    if !(path.contains("//") || trailing) || path.strip_suffix('/') == Some(DOCS) {
         return request;
     }
     let sent = plinth_plugin_api::SentUri(uri.clone());
@@ -82,14 +101,39 @@ pub fn normalize_path(mut request: Request) -> Request {
     request
 }
 
-async fn is_alive() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"alive": true}))
+/// `{"alive": true}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Alive {
+    alive: bool,
 }
 
-async fn ping() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok", "version": DSS_VERSION}))
+/// The server's version.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Pong {
+    status: &'static str,
+    version: &'static str,
 }
 
+#[utoipa::path(get, path = "/isAlive", tag = "health", summary = "Whether the server answers",
+    responses((status = 200, description = "Alive", body = Alive)))]
+async fn is_alive() -> Json<Alive> {
+    Json(Alive { alive: true })
+}
+
+#[utoipa::path(get, path = "/public/api/v1/ping", tag = "health", summary = "The server's version",
+    responses((status = 200, description = "OK", body = Pong)))]
+async fn ping() -> Json<Pong> {
+    Json(Pong {
+        status: "ok",
+        version: DSS_VERSION,
+    })
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    summary = "Prometheus text: calls, latency, engines, plugins (an admin key unless metrics_public)",
+    security((), ("adminKey" = [])),
+    responses((status = 200, description = "Prometheus text", body = String, content_type = "text/plain"),
+        (status = 401, response = openapi::Unauthorized)))]
 async fn public_metrics(State(host): State<Arc<Host>>, request: Request) -> Response {
     if !host.config.metrics_public {
         let authorization = request
@@ -197,6 +241,12 @@ mod tests {
         assert_eq!(norm("/admin/api/services/"), "/admin/api/services");
         assert_eq!(norm("/"), "/");
         assert_eq!(norm("/isAlive"), "/isAlive");
+        assert_eq!(
+            norm("/docs/"),
+            "/docs/",
+            "the docs page's index keeps its slash"
+        );
+        assert_eq!(norm("/docs/index.css/"), "/docs/index.css");
     }
 
     #[test]

@@ -36,7 +36,37 @@ fn allowed_methods(action: Action) -> &'static [&'static str] {
     }
 }
 
+/// The user API's one route, documented (it is mounted with `any`: the handler itself answers
+/// a method an action does not take with the Dataiku 405).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(user_call))]
+pub struct UserApiDoc;
+
 /// Handles one user call.
+#[utoipa::path(
+    method(get, post),
+    path = "/public/api/v1/{service}/{endpoint}/{action}",
+    tag = "user",
+    summary = "Calls an endpoint (each service also has its own document, with the endpoints' real request schemas, at /public/api/v1/{service}/openapi.json)",
+    security((), ("serviceKey" = [])),
+    params(
+        ("service" = String, Path, description = "The service id"),
+        ("endpoint" = String, Path, description = "The endpoint id"),
+        ("action" = String, Path, description = "predict, predict-multi, predict-simple (prediction); lookup, lookup-multi, lookup-simple (lookup); query (SQL); run (function)"),
+    ),
+    request_body(content = serde_json::Value, description = "The action's JSON body (POST)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The answer", body = serde_json::Value),
+        (status = 400, response = crate::http::openapi::BadRequest),
+        (status = 401, response = crate::http::openapi::Unauthorized),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 405, description = "The action does not take this method", body = crate::http::openapi::ErrorBody),
+        (status = 413, description = "The body is too large", body = crate::http::openapi::ErrorBody),
+        (status = 429, description = "Rate limited", body = crate::http::openapi::ErrorBody),
+        (status = 503, description = "The service is disabled or overloaded", body = crate::http::openapi::ErrorBody),
+        (status = 504, description = "The endpoint's deadline passed", body = crate::http::openapi::ErrorBody),
+    )
+)]
 pub async fn user_call(
     State(host): State<Arc<Host>>,
     Path((service_id, endpoint_id, action_name)): Path<(String, String, String)>,
