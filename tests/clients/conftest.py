@@ -35,10 +35,13 @@ import requests
 
 # tests/clients/aporia needs the Aporia client, installed only in run.sh's third venv. (Not
 # `import aporia`: that finds the directory tests/clients/aporia as a namespace package.)
-try:
-    importlib.metadata.version("aporia")
-except importlib.metadata.PackageNotFoundError:
-    collect_ignore = ["aporia"]
+# Likewise tests/clients/openapi needs schemathesis, installed only in run.sh's fourth venv.
+collect_ignore = []
+for _package, _directory in (("aporia", "aporia"), ("schemathesis", "openapi")):
+    try:
+        importlib.metadata.version(_package)
+    except importlib.metadata.PackageNotFoundError:
+        collect_ignore.append(_directory)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO_ROOT / "examples"

@@ -19,7 +19,12 @@
 # PLINTH_CLIENT_VENV  the virtualenv to create or reuse (default tests/clients/.venv)
 # PYTHON              the interpreter that creates the venvs (default python3.11, else python3)
 #
-# PLINTH_SKIP_DATAROBOT_3_0=1 skips the second pass, PLINTH_SKIP_APORIA=1 the third.
+#   4. when the choice includes tests/clients/openapi, the venv ${PLINTH_CLIENT_VENV}-openapi
+#      (requirements-openapi.txt: schemathesis and openapi-spec-validator) on the chosen tests
+#      under tests/clients/openapi only.
+#
+# PLINTH_SKIP_DATAROBOT_3_0=1 skips the second pass, PLINTH_SKIP_APORIA=1 the third,
+# PLINTH_SKIP_OPENAPI=1 the fourth.
 #
 # Requirements are (re)installed only when their file changed (hash stamp in the venv).
 # The exit code is the first failing pass's; "no tests collected" (5) counts as a failure.
@@ -93,18 +98,22 @@ fi
 # tests/clients/aporia: the main venv has no Aporia client).
 dr_dir="$here/datarobot"
 ap_dir="$here/aporia"
+oa_dir="$here/openapi"
 dr_paths=()
 ap_paths=()
+oa_paths=()
 main_paths=()
 for p in "${paths[@]}"; do
     p="${p%/}"
     case "$p/" in
         "$ap_dir"/*) ap_paths+=("$p") ;;
+        "$oa_dir"/*) oa_paths+=("$p") ;;
         *) main_paths+=("$p") ;;
     esac
     case "$p/" in
         "$dr_dir"/*) dr_paths+=("$p") ;;
-        "$here"/|"$repo"/|"$repo/tests"/) dr_paths+=("$dr_dir"); ap_paths+=("$ap_dir") ;;
+        "$here"/|"$repo"/|"$repo/tests"/)
+            dr_paths+=("$dr_dir"); ap_paths+=("$ap_dir"); oa_paths+=("$oa_dir") ;;
     esac
 done
 
@@ -113,7 +122,7 @@ status=0
 if [[ ${#main_paths[@]} -gt 0 ]]; then
     ensure_venv "$venv" "$here/requirements.txt"
     echo "run.sh: pass 1: $("$venv/bin/python" -c 'import datarobot; print("datarobot", datarobot.__version__)')" >&2
-    run_pytest "$venv" --ignore="$ap_dir" "${main_paths[@]}" "$@" || status=$?
+    run_pytest "$venv" --ignore="$ap_dir" --ignore="$oa_dir" "${main_paths[@]}" "$@" || status=$?
 fi
 
 if [[ ${#dr_paths[@]} -gt 0 && -z "${PLINTH_SKIP_DATAROBOT_3_0:-}" ]]; then
@@ -132,5 +141,13 @@ if [[ ${#ap_paths[@]} -gt 0 && -z "${PLINTH_SKIP_APORIA:-}" ]]; then
     status3=0
     run_pytest "$venvap" "${ap_paths[@]}" "$@" || status3=$?
     if [[ $status -eq 0 ]]; then status=$status3; fi
+fi
+if [[ ${#oa_paths[@]} -gt 0 && -z "${PLINTH_SKIP_OPENAPI:-}" ]]; then
+    venvoa="${venv%/}-openapi"
+    ensure_venv "$venvoa" "$here/requirements-openapi.txt"
+    echo "run.sh: pass 4: $("$venvoa/bin/python" -c 'import importlib.metadata as m; print("schemathesis", m.version("schemathesis"))') on ${oa_paths[*]}" >&2
+    status4=0
+    run_pytest "$venvoa" "${oa_paths[@]}" "$@" || status4=$?
+    if [[ $status -eq 0 ]]; then status=$status4; fi
 fi
 exit $status

@@ -16,12 +16,14 @@
 
 mod action;
 mod context;
+pub mod doc;
 mod error;
 mod monitor;
 mod request;
 
 pub use action::Action;
 pub use context::{LoadContext, ServerResources, testing};
+pub use doc::{CallDoc, InputDoc};
 pub use error::{ApiError, LoadError};
 pub use monitor::{
     FeatureInfo, FeatureKind, ModelInfo, ModelTask, ScoredOutput, ScoredRow, ScoredRows,
@@ -48,6 +50,12 @@ pub trait Endpoint: std::any::Any + Send + Sync {
     /// (feature schema, parameters, key columns...). `Null` when there is nothing to add.
     fn describe(&self) -> serde_json::Value {
         serde_json::Value::Null
+    }
+
+    /// The inputs and answer of this endpoint's calls, for its service's OpenAPI document.
+    /// The default says nothing (any JSON object in, any JSON value out).
+    fn call_doc(&self) -> CallDoc {
+        CallDoc::default()
     }
 
     /// Whether the engine stops its own work at the endpoint's `timeout_ms` with its own 504

@@ -7,10 +7,12 @@ use crate::convert::to_json;
 use crate::runner::{Returned, Runner};
 use crate::signature::{Signature, json_input};
 use async_trait::async_trait;
-use plinth_engine_api::{Action, ApiError, Endpoint, Reply, Request};
+use plinth_engine_api::{Action, ApiError, CallDoc, Endpoint, InputDoc, Reply, Request};
+use plinth_wit_json::{Side, WitType};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use utoipa::openapi::schema::ObjectBuilder;
 use wasmtime::component::Val;
 use wasmtime::component::types::Type;
 
@@ -126,6 +128,38 @@ impl Endpoint for FunctionEndpoint {
             },
             "componentLoadMs": self.compile_millis as u64,
         })
+    }
+
+    fn call_doc(&self) -> CallDoc {
+        if self.style == CallStyle::Json {
+            return CallDoc::default();
+        }
+        let inputs = self
+            .signature
+            .params
+            .iter()
+            .map(|p| {
+                let required = !matches!(p.plain, WitType::Option(_));
+                InputDoc::new(&p.api_name, p.plain.json_schema(Side::Input), required)
+                    .described(format!("`{}: {}`", p.wit_name, p.plain.describe()))
+            })
+            .collect();
+        // A top-level `result<T, E>` answers T; its error is the call's 500.
+        let null = || {
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Null)
+                .build()
+                .into()
+        };
+        let result = match self.signature.result.as_ref().map(crate::wit_type::plain) {
+            Some(WitType::Result(Some(ok), _)) => ok.json_schema(Side::Output),
+            Some(WitType::Result(None, _)) | None => null(),
+            Some(other) => other.json_schema(Side::Output),
+        };
+        CallDoc {
+            inputs: Some(inputs),
+            result: Some(result),
+        }
     }
 
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {

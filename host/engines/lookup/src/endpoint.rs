@@ -108,6 +108,15 @@ impl Endpoint for LookupEndpoint {
         })
     }
 
+    fn call_doc(&self) -> plinth_engine_api::CallDoc {
+        crate::doc::call_doc(
+            self.index
+                .key_columns()
+                .iter()
+                .map(|c| (c.name.as_str(), Some(c.column_type()))),
+        )
+    }
+
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {
         let started = Instant::now();
         let keys: Vec<&str> = self.index.key_names().collect();

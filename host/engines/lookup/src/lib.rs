@@ -15,6 +15,7 @@
 mod column;
 mod config;
 mod csv_load;
+mod doc;
 mod endpoint;
 mod error;
 mod index;

@@ -272,6 +272,14 @@ impl Endpoint for TableLookup {
         described
     }
 
+    fn call_doc(&self) -> plinth_engine_api::CallDoc {
+        let typed = self.schema.get();
+        crate::doc::call_doc(self.settings.keys.iter().map(|k| {
+            let ty = typed.and_then(|s| s.columns.iter().find(|(n, _)| n == k).map(|(_, t)| *t));
+            (k.as_str(), ty)
+        }))
+    }
+
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {
         let started = Instant::now();
         let names: Vec<&str> = self.settings.keys.iter().map(String::as_str).collect();

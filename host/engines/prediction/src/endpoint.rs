@@ -417,6 +417,10 @@ impl Endpoint for PredictionEndpoint {
         Value::Object(d)
     }
 
+    fn call_doc(&self) -> plinth_engine_api::CallDoc {
+        crate::doc::call_doc(&self.inner.model.schema)
+    }
+
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {
         let this = self.clone();
         let stop = StopFlag::default();

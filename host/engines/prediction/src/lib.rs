@@ -11,6 +11,7 @@
 pub mod answer;
 pub use plinth_features::cell;
 pub mod config;
+pub mod doc;
 pub mod endpoint;
 pub mod enrich;
 pub mod explain;

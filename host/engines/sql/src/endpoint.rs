@@ -82,6 +82,10 @@ impl Endpoint for SqlEndpoint {
         })
     }
 
+    fn call_doc(&self) -> plinth_engine_api::CallDoc {
+        crate::doc::call_doc(&self.settings.parameters, &self.settings.parameter_types)
+    }
+
     async fn serve(&self, request: Request) -> Result<Reply, ApiError> {
         if request.action != Action::Query {
             return Err(ApiError::bad_request(format!(

@@ -9,6 +9,7 @@
 
 mod config;
 mod connection;
+mod doc;
 mod endpoint;
 mod errors;
 mod mysql;

@@ -6,9 +6,11 @@
 pub mod convert;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod schema;
 pub mod ty;
 pub mod value;
 
 pub use convert::{ConvertError, from_json, from_text};
+pub use schema::Side;
 pub use ty::{WitType, api_name, name_matches};
 pub use value::WitValue;

@@ -477,7 +477,7 @@ async fn import_from_archive(
     tag = "admin",
     summary = "Uploads a bundle as a new generation of this service",
     security(("adminKey" = [])),
-    params(("id" = String, Path), ImportOptions), request_body(content = Vec<u8>, description = "a bundle archive (.tar.gz or .zip)", content_type = "application/octet-stream"),
+    params(("id" = String, Path), ImportOptions), request_body(content = crate::http::openapi::BundleArchive, description = "a bundle archive (.tar.gz or .zip)", content_type = "application/octet-stream"),
     responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
 )]
 async fn upload_into_service(
@@ -496,7 +496,7 @@ async fn upload_into_service(
     tag = "admin",
     summary = "Deploys an uploaded bundle (the service named by its manifest)",
     security(("adminKey" = [])),
-    params(ImportOptions), request_body(content = Vec<u8>, description = "a bundle archive (.tar.gz or .zip)", content_type = "application/octet-stream"),
+    params(ImportOptions), request_body(content = crate::http::openapi::BundleArchive, description = "a bundle archive (.tar.gz or .zip)", content_type = "application/octet-stream"),
     responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
 )]
 async fn upload_deploy(

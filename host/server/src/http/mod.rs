@@ -5,6 +5,7 @@ pub mod body;
 pub mod error;
 pub mod openapi;
 pub mod query;
+mod service_doc;
 mod user_api;
 
 pub(crate) use user_api::take_dispatch;
@@ -33,6 +34,7 @@ pub fn router(host: Arc<Host>, plugin_routes: OpenApiRouter) -> Router {
             "/public/api/v1/{service}/{endpoint}/{action}",
             any(user_api::user_call),
         )
+        .routes(routes!(service_doc::service_openapi))
         .routes(routes!(public_metrics))
         .nest("/admin/api", admin_api::routes(host.clone()))
         .split_for_parts();
