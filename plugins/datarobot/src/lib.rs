@@ -14,6 +14,7 @@ pub mod params;
 pub mod shapes;
 
 mod app;
+pub mod openapi;
 mod plugin;
 mod routes;
 pub mod store;
