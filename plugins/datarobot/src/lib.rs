@@ -7,9 +7,11 @@
 //! (`Authorization: Token <key>` or `Bearer`, admin or monitoring keys) and error shape.
 //!
 //! - [`params`], [`shapes`], [`error`]: the wire layer (no I/O).
-//! - `routes/`: the handlers, one file per family of routes.
+//! - `routes/`: the handlers, one file per family of routes, each with its OpenAPI
+//!   documentation; [`openapi`]: the schemas, parameters and security scheme they name.
 
 pub mod error;
+pub mod openapi;
 pub mod params;
 pub mod shapes;
 

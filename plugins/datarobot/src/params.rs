@@ -697,10 +697,10 @@ macro_rules! wire_enum {
         $(#[$meta:meta])*
         pub enum $name:ident { $($variant:ident => $wire:literal),+ $(,)? }
     ) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $(#[doc = concat!("`", $wire, "`")] $variant),+
+            $(#[doc = concat!("`", $wire, "`")] #[schema(rename = $wire)] $variant),+
         }
 
         impl $name {
@@ -739,6 +739,7 @@ macro_rules! wire_enum {
 
 wire_enum! {
     /// The service-health metrics of `serviceStats` and `serviceStatsOverTime`.
+    #[schema(as = DataRobotServiceStatsMetric)]
     pub enum ServiceStatsMetric {
         TotalPredictions => "totalPredictions",
         TotalRequests => "totalRequests",
@@ -769,6 +770,7 @@ impl ServiceStatsMetric {
 
 wire_enum! {
     /// The drift metrics, snake_case as every route but `featureDriftOverSpace` spells them.
+    #[schema(as = DataRobotDriftMetric)]
     pub enum DriftMetric {
         Psi => "psi",
         KlDivergence => "kl_divergence",
@@ -780,6 +782,7 @@ wire_enum! {
 
 wire_enum! {
     /// The 29 accuracy metric names of `accuracyOverTime` (DATAROBOT.md §2.6), exact spelling.
+    #[schema(as = DataRobotAccuracyMetric)]
     pub enum AccuracyMetric {
         Auc => "AUC",
         Accuracy => "Accuracy",
@@ -829,6 +832,7 @@ impl AccuracyMetric {
 
 wire_enum! {
     /// The segment attributes Plinth can derive from traffic.
+    #[schema(as = DataRobotSegmentAttribute)]
     pub enum SegmentAttribute {
         Consumer => "DataRobot-Consumer",
         RemoteIp => "DataRobot-Remote-IP",
@@ -838,6 +842,7 @@ wire_enum! {
 
 wire_enum! {
     /// A health status (`serviceHealth`, `modelHealth`, `accuracyHealth`).
+    #[schema(as = DataRobotHealthStatus)]
     pub enum HealthStatus {
         Failing => "failing",
         NotStarted => "not_started",
@@ -850,6 +855,7 @@ wire_enum! {
 
 wire_enum! {
     /// A deployment's importance.
+    #[schema(as = DataRobotImportance)]
     pub enum Importance {
         Critical => "CRITICAL",
         High => "HIGH",
@@ -860,6 +866,7 @@ wire_enum! {
 
 wire_enum! {
     /// A deployment's status (Plinth itself reports only `active` and `inactive`).
+    #[schema(as = DataRobotDeploymentStatus)]
     pub enum DeploymentStatus {
         Active => "active",
         Archived => "archived",
@@ -873,6 +880,7 @@ wire_enum! {
 
 wire_enum! {
     /// The fields `GET /deployments/` can be ordered by.
+    #[schema(as = DataRobotOrderField)]
     pub enum OrderField {
         Label => "label",
         ServiceHealth => "serviceHealth",

@@ -33,7 +33,7 @@ impl Plugin for DataRobotPlugin {
             tables: crate::store::Tables { db: ctx.db.clone() },
         });
         Ok(Started {
-            routes: crate::routes::router(dr).into(),
+            routes: crate::routes::router(dr),
             tasks: Vec::new(),
         })
     }

@@ -17,6 +17,9 @@ use sqlx::Row;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 impl Jobs {
     /// Stores a file in the database (committed when this returns); answers its id.
@@ -182,17 +185,86 @@ fn refused(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-/// `GET /downloads/files/{id}/{name}` and `GET /downloads/outputs/{job}/{name}`.
-pub fn router(jobs: Arc<Jobs>) -> axum::Router {
-    axum::Router::new()
-        .route("/downloads/files/{id}/{name}", axum::routing::get(get_file))
-        .route(
-            "/downloads/outputs/{job}/{name}",
-            axum::routing::get(get_output),
-        )
-        .with_state(jobs)
+/// The download routes, `GET /downloads/files/{id}/{name}` and
+/// `GET /downloads/outputs/{job}/{name}`, each registered with its OpenAPI documentation,
+/// without their state (so that the document can be built without one).
+pub fn api() -> OpenApiRouter<Arc<Jobs>> {
+    OpenApiRouter::with_openapi(JobsApiDoc::openapi())
+        .routes(routes!(get_file))
+        .routes(routes!(get_output))
 }
 
+/// The download routes with their state, and their OpenAPI documentation (what the plugin
+/// mounts).
+pub fn openapi_router(jobs: Arc<Jobs>) -> OpenApiRouter {
+    api().with_state(jobs)
+}
+
+/// The download routes as a plain [`axum::Router`], for a test or a plugin that mounts them
+/// itself.
+pub fn router(jobs: Arc<Jobs>) -> axum::Router {
+    openapi_router(jobs).into()
+}
+
+/// The name of the download links' security scheme in the merged document.
+pub const SECURITY_SCHEME: &str = "jobsSignedUrl";
+
+/// The plugin's document before its paths: the `jobs` tag and the `jobsSignedUrl` security
+/// scheme (no document-level security: the host merges this document with others).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    modifiers(&JobsSecurity),
+    tags((name = "jobs", description = "Pre-signed, expiring download links of the files and job outputs the batch plugins keep."))
+)]
+pub struct JobsApiDoc;
+
+/// Registers the `jobsSignedUrl` scheme: the `signature` query parameter of a link.
+pub struct JobsSecurity;
+
+impl utoipa::Modify for JobsSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                SECURITY_SCHEME,
+                SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                    "signature",
+                    "HMAC-SHA256 (hex) of `<path>\\n<expires>` under the installation's key, as \
+                     the link was issued; it is valid until `expires`",
+                ))),
+            );
+    }
+}
+
+/// The body of a refused download: `{"error": "..."}`.
+#[derive(utoipa::ToSchema)]
+pub struct JobsError {
+    /// Why the download is refused.
+    pub error: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/downloads/files/{id}/{name}",
+    tag = "jobs",
+    operation_id = "jobs_download_file",
+    summary = "Downloads a stored file through a pre-signed link",
+    params(
+        ("id" = String, Path, description = "The file's id"),
+        ("name" = String, Path, description = "The file's name, as in the link"),
+        ("expires" = i64, Query, description = "When the link expires, seconds since the epoch (signed with it)")
+    ),
+    security(("jobsSignedUrl" = [])),
+    responses(
+        (status = 200, description = "The file, with the content type it was stored with, as an attachment", content((serde_json::Value = "*/*")),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"<name>\"`"))),
+        (status = 403, description = "The link is not signed, its signature is wrong, or it has expired", body = JobsError),
+        (status = 404, description = "The file no longer exists", body = JobsError),
+        (status = 503, description = "The file store is unavailable", body = JobsError)
+    )
+)]
 async fn get_file(
     State(jobs): State<Arc<Jobs>>,
     Path((id, name)): Path<(String, String)>,
@@ -212,6 +284,28 @@ async fn get_file(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/downloads/outputs/{job}/{name}",
+    tag = "jobs",
+    operation_id = "jobs_download_output",
+    summary = "Downloads an output file of a job through a pre-signed link",
+    params(
+        ("job" = String, Path, description = "The job's id"),
+        ("name" = String, Path, description = "The output file's name"),
+        ("expires" = i64, Query, description = "When the link expires, seconds since the epoch (signed with it)")
+    ),
+    security(("jobsSignedUrl" = [])),
+    responses(
+        (status = 200, description = "The output file as an attachment: CSV for a `.csv` name, else bytes", content(
+            (String = "text/csv"),
+            (serde_json::Value = "application/octet-stream")
+        ), headers(("Content-Disposition" = String, description = "`attachment; filename=\"<name>\"`"))),
+        (status = 403, description = "The link is not signed, its signature is wrong, or it has expired", body = JobsError),
+        (status = 404, description = "The output file does not exist (yet)", body = JobsError),
+        (status = 503, description = "The state database is unavailable; try again", body = JobsError)
+    )
+)]
 async fn get_output(
     State(jobs): State<Arc<Jobs>>,
     Path((job, name)): Path<(String, String)>,
@@ -271,4 +365,113 @@ fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod openapi_tests {
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    fn document() -> Value {
+        let (_router, api) = super::api().split_for_parts();
+        let text = serde_json::to_string(&api).expect("the document serializes");
+        serde_json::from_str(&text).expect("the document is JSON")
+    }
+
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => out.push(r),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn both_download_routes_are_documented_completely() {
+        let doc = document();
+        let mut pairs = BTreeSet::new();
+        let mut ids = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                pairs.insert((method.clone(), path.clone()));
+                let id = op["operationId"].as_str().expect("operationId");
+                assert!(id.starts_with("jobs_"), "{id}");
+                assert!(ids.insert(id.to_owned()), "duplicate {id}");
+                assert_eq!(op["tags"], serde_json::json!(["jobs"]));
+                assert_eq!(op["security"], serde_json::json!([{"jobsSignedUrl": []}]));
+                let responses = op["responses"].as_object().expect("responses");
+                for status in ["200", "403", "404", "503"] {
+                    assert!(responses.contains_key(status), "{path} {status}");
+                }
+                for status in ["403", "404", "503"] {
+                    assert_eq!(
+                        responses[status]["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/JobsError"
+                    );
+                }
+                let params = op["parameters"].as_array().expect("parameters");
+                let names: BTreeSet<(&str, &str)> = params
+                    .iter()
+                    .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+                    .collect();
+                let first = if path.starts_with("/downloads/files") {
+                    "id"
+                } else {
+                    "job"
+                };
+                assert_eq!(
+                    names,
+                    BTreeSet::from([(first, "path"), ("name", "path"), ("expires", "query")]),
+                    "{path}"
+                );
+            }
+        }
+        assert_eq!(
+            pairs,
+            BTreeSet::from([
+                (
+                    "get".to_string(),
+                    "/downloads/files/{id}/{name}".to_string()
+                ),
+                (
+                    "get".to_string(),
+                    "/downloads/outputs/{job}/{name}".to_string()
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn refs_resolve_and_the_scheme_is_registered_not_global() {
+        let doc = document();
+        assert!(doc.get("security").is_none_or(Value::is_null));
+        let scheme = &doc["components"]["securitySchemes"]["jobsSignedUrl"];
+        assert_eq!(scheme["type"], "apiKey");
+        assert_eq!(scheme["in"], "query");
+        assert_eq!(scheme["name"], "signature");
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        for name in schemas.keys() {
+            assert!(name.starts_with("Jobs"), "{name}");
+        }
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r.strip_prefix("#/components/schemas/").expect(r);
+            assert!(schemas.contains_key(name), "{r} does not resolve");
+        }
+    }
+
+    #[test]
+    #[ignore = "prints the document"]
+    fn print_document() {
+        println!("{}", serde_json::to_string_pretty(&document()).unwrap());
+    }
 }

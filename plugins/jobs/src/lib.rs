@@ -26,7 +26,10 @@ pub mod webhook;
 mod worker;
 
 pub use config::Config;
-pub use files::{base_url, random_token, router as download_router};
+pub use files::{
+    JobsApiDoc, JobsError, api as download_api, base_url,
+    openapi_router as download_openapi_router, random_token, router as download_router,
+};
 pub use handler::{ItemOutput, JobError, JobHandler, Stage};
 pub use jobs::{Jobs, NewJob, OutputRecord};
 pub use outbox::deliver_due;

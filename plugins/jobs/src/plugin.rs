@@ -85,7 +85,7 @@ impl Plugin for JobsPlugin {
             })?;
         ctx.shared.insert(jobs.clone());
         Ok(Started {
-            routes: crate::files::router(jobs.clone()).into(),
+            routes: crate::files::openapi_router(jobs.clone()),
             tasks: jobs.spawn(&ctx.shutdown),
         })
     }

@@ -7,6 +7,7 @@ use super::health::{models, no_segments, range};
 use super::predictions::terms;
 use crate::app::{Answer, Deployment, Dr, api_url, db_error, json};
 use crate::error::DrError;
+use crate::openapi as oa;
 use crate::params::{
     self, AccuracyMetric, AccuracyOverTimeQuery, AccuracyQuery, PredictionResultsQuery,
     format_timestamp,
@@ -42,6 +43,25 @@ pub(crate) fn default_metric(task: ModelTask) -> AccuracyMetric {
 }
 
 /// `POST deployments/{id}/actuals/fromJSON/`: stored before the 202.
+#[utoipa::path(
+    post,
+    path = "/api/v2/deployments/{id}/actuals/fromJSON",
+    tag = "datarobot",
+    operation_id = "datarobot_submit_actuals",
+    summary = "Stores actuals for kept predictions",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotActualsUpload, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 202, description = "Done before the answer; `Location` is a status URL that answers at once", body = oa::DataRobotEmpty, headers(("Location" = String, description = "Absolute status URL"))),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn submit_actuals(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -121,6 +141,24 @@ pub async fn submit_actuals(
 
 /// `GET deployments/{id}/accuracy/`: the task's default metrics (or `metric`) over the period,
 /// per model, from the predictions that have an actual.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/accuracy",
+    tag = "datarobot",
+    operation_id = "datarobot_get_accuracy",
+    summary = "Accuracy metrics over a period, per model",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotAccuracyParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The metrics", body = oa::DataRobotAccuracy),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn accuracy(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -173,6 +211,24 @@ pub async fn accuracy(
 }
 
 /// `GET deployments/{id}/accuracyOverTime/`: one metric per bucket and model.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/accuracyOverTime",
+    tag = "datarobot",
+    operation_id = "datarobot_get_accuracy_over_time",
+    summary = "One accuracy metric per bucket and model",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotAccuracyOverTimeParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The buckets, summary and baselines", body = oa::DataRobotAccuracyOverTime),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn accuracy_over_time(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -239,6 +295,23 @@ pub async fn accuracy_over_time(
 }
 
 /// `GET deployments/{id}/predictionResults/`: the kept predictions with their actuals.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/predictionResults",
+    tag = "datarobot",
+    operation_id = "datarobot_list_prediction_results",
+    summary = "A page of kept predictions with their actuals",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotPredictionResultsParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "A page of predictions", body = oa::DataRobotPredictionResults),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn prediction_results(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -310,6 +383,25 @@ pub async fn prediction_results(
 }
 
 /// `POST deployments/{id}/monitoringDataDeletions/` `{"modelId", "start"?, "end"?}` → 202.
+#[utoipa::path(
+    post,
+    path = "/api/v2/deployments/{id}/monitoringDataDeletions",
+    tag = "datarobot",
+    operation_id = "datarobot_delete_monitoring_data",
+    summary = "Deletes a model's monitoring data, over a period or all of it",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotMonitoringDataDeletion, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 202, description = "Done before the answer; `Location` is a status URL that answers at once", body = oa::DataRobotEmpty, headers(("Location" = String, description = "Absolute status URL"))),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn delete_monitoring_data(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,

@@ -6,6 +6,7 @@ use crate::app::{
     Answer, Deployment, Dr, accepted, api_url, authenticate, db_error, json, no_content,
 };
 use crate::error::DrError;
+use crate::openapi as oa;
 use crate::params::{DeploymentStatus, HealthStatus, Importance, ListQuery, OrderField};
 use crate::shapes::{self, Capability, Health, Tag};
 use crate::store::Meta;
@@ -111,6 +112,22 @@ impl Dr {
 }
 
 /// `GET deployments/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments",
+    tag = "datarobot",
+    operation_id = "datarobot_list_deployments",
+    summary = "A page of deployments, filtered and ordered",
+    params(oa::DataRobotListParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "A page of deployments", body = oa::DataRobotDeploymentList),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn list(State(dr): State<Arc<Dr>>, RawQuery(q): RawQuery, headers: HeaderMap) -> Answer {
     authenticate(&dr, &headers)?;
     let query = ListQuery::parse(q.as_deref().unwrap_or(""))?;
@@ -178,6 +195,22 @@ pub async fn list(State(dr): State<Arc<Dr>>, RawQuery(q): RawQuery, headers: Hea
 }
 
 /// `GET deployments/{id}/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}",
+    tag = "datarobot",
+    operation_id = "datarobot_get_deployment",
+    summary = "A deployment",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The deployment", body = oa::DataRobotDeployment),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn get(State(dr): State<Arc<Dr>>, Path(id): Path<String>, headers: HeaderMap) -> Answer {
     let d = dr.open(&id, &headers).await?;
     json(shapes::deployment(
@@ -186,6 +219,24 @@ pub async fn get(State(dr): State<Arc<Dr>>, Path(id): Path<String>, headers: Hea
 }
 
 /// `PATCH deployments/{id}/` with `label`, `description`, `importance` → 204.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/deployments/{id}",
+    tag = "datarobot",
+    operation_id = "datarobot_update_deployment",
+    summary = "Changes a deployment's label, description or importance",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotDeploymentUpdate, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn update(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -231,6 +282,22 @@ pub async fn update(
 /// `DELETE deployments/{id}/` → 204: the deployment's monitoring data and tags are deleted,
 /// and it is hidden until its service serves another generation. The endpoint goes on
 /// serving calls (it belongs to the service's bundle).
+#[utoipa::path(
+    delete,
+    path = "/api/v2/deployments/{id}",
+    tag = "datarobot",
+    operation_id = "datarobot_delete_deployment",
+    summary = "Deletes a deployment's monitoring data and tags and hides it until its service serves another generation",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn delete(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -249,6 +316,24 @@ pub async fn delete(
 
 /// `PATCH deployments/{id}/status/` `{"status": "active"|"inactive"}` → 202; the poll URL
 /// answers 303 to the deployment.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/deployments/{id}/status",
+    tag = "datarobot",
+    operation_id = "datarobot_set_deployment_status",
+    summary = "Activates or deactivates a deployment (its endpoint serves calls or not)",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotStatusChange, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 202, description = "Done before the answer; `Location` is a status URL that answers at once", body = oa::DataRobotEmpty, headers(("Location" = String, description = "Absolute status URL"))),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn set_status(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -274,6 +359,22 @@ pub async fn set_status(
 }
 
 /// `GET deployments/{id}/settings/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/settings",
+    tag = "datarobot",
+    operation_id = "datarobot_get_settings",
+    summary = "A deployment's settings",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The settings", body = oa::DataRobotSettings),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn settings(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -303,6 +404,24 @@ fn enabled_of(section: &Value, name: &str) -> Result<Option<bool>, DrError> {
 }
 
 /// `PATCH deployments/{id}/settings/` → 202 (the change is stored before the answer).
+#[utoipa::path(
+    patch,
+    path = "/api/v2/deployments/{id}/settings",
+    tag = "datarobot",
+    operation_id = "datarobot_update_settings",
+    summary = "Changes a deployment's settings",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotSettingsUpdate, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 202, description = "Done before the answer; `Location` is a status URL that answers at once", body = oa::DataRobotEmpty, headers(("Location" = String, description = "Absolute status URL"))),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn update_settings(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -376,6 +495,22 @@ pub async fn update_settings(
 }
 
 /// `GET deployments/{id}/healthSettings/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/healthSettings",
+    tag = "datarobot",
+    operation_id = "datarobot_get_health_settings",
+    summary = "A deployment's health settings",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The health settings in force", body = oa::DataRobotHealthSettings),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn health_settings(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -404,6 +539,24 @@ async fn current_health_settings(dr: &Dr, d: &Deployment) -> Result<Value, DrErr
 }
 
 /// `PATCH deployments/{id}/healthSettings/` → 200 with the settings now in force.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/deployments/{id}/healthSettings",
+    tag = "datarobot",
+    operation_id = "datarobot_update_health_settings",
+    summary = "Changes sections of a deployment's health settings",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotHealthSettingsUpdate, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The health settings now in force", body = oa::DataRobotHealthSettings),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn update_health_settings(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -423,6 +576,22 @@ pub async fn update_health_settings(
 }
 
 /// `GET deployments/{id}/healthSettings/defaults/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/healthSettings/defaults",
+    tag = "datarobot",
+    operation_id = "datarobot_get_default_health_settings",
+    summary = "The default health settings of a deployment",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The defaults", body = oa::DataRobotHealthSettings),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn default_health_settings(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -435,6 +604,22 @@ pub async fn default_health_settings(
 }
 
 /// `GET deployments/{id}/capabilities/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/capabilities",
+    tag = "datarobot",
+    operation_id = "datarobot_list_capabilities",
+    summary = "What a deployment supports",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "Every capability", body = oa::DataRobotCapabilityList),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn capabilities(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -450,6 +635,22 @@ pub async fn capabilities(
 }
 
 /// `GET deployments/{id}/features/`: the model's input features.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/features",
+    tag = "datarobot",
+    operation_id = "datarobot_list_features",
+    summary = "The input features of a deployment's model",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "Every feature, on one page", body = oa::DataRobotFeatureList),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn features(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -492,6 +693,24 @@ fn tag_json(tag: &Tag) -> Value {
 }
 
 /// `POST deployments/{id}/tags/` `{"name", "value"}` → the tag with its id.
+#[utoipa::path(
+    post,
+    path = "/api/v2/deployments/{id}/tags",
+    tag = "datarobot",
+    operation_id = "datarobot_create_tag",
+    summary = "Adds a tag to a deployment",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`")),
+    request_body(content = oa::DataRobotTagBody, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The tag, with its id", body = oa::DataRobotTag),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn create_tag(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -517,6 +736,24 @@ pub async fn create_tag(
 }
 
 /// `PATCH deployments/{id}/tags/{tag}/`.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/deployments/{id}/tags/{tag}",
+    tag = "datarobot",
+    operation_id = "datarobot_update_tag",
+    summary = "Changes a tag of a deployment",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), ("tag" = String, Path, description = "The tag's id")),
+    request_body(content = oa::DataRobotTagBody, content_type = "application/json"),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The tag", body = oa::DataRobotTag),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or no such tag on it", body = oa::DataRobotError),
+        (status = 422, description = "The body is not JSON, or a member is unknown or has a bad value", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn update_tag(
     State(dr): State<Arc<Dr>>,
     Path((id, tag)): Path<(String, String)>,
@@ -540,6 +777,22 @@ pub async fn update_tag(
 }
 
 /// `DELETE deployments/{id}/tags/{tag}/` → 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/deployments/{id}/tags/{tag}",
+    tag = "datarobot",
+    operation_id = "datarobot_delete_tag",
+    summary = "Removes a tag from a deployment",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), ("tag" = String, Path, description = "The tag's id")),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or no such tag on it", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn delete_tag(
     State(dr): State<Arc<Dr>>,
     Path((id, tag)): Path<(String, String)>,

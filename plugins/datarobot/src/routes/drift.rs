@@ -3,6 +3,7 @@
 use super::health::{no_segments, range};
 use crate::app::{Answer, Deployment, Dr, api_url, db_error, json};
 use crate::error::DrError;
+use crate::openapi as oa;
 use crate::params::{DriftMetric, DriftQuery, FeatureDriftOverTimeQuery, ParamError, Period};
 use crate::shapes::{self, FeatureDriftItem};
 use axum::extract::{Path, RawQuery, State};
@@ -63,6 +64,24 @@ fn kind_name(kind: FeatureKind) -> &'static str {
 /// `GET deployments/{id}/targetDrift/`: drift of the predictions against the predictions on
 /// the reference sample (regression and binary: the value on 12 bins; multiclass: the
 /// predicted class).
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/targetDrift",
+    tag = "datarobot",
+    operation_id = "datarobot_get_target_drift",
+    summary = "Drift of the predictions against the reference sample",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotTargetDriftParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The target's drift", body = oa::DataRobotTargetDrift),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn target_drift(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -99,6 +118,24 @@ pub async fn target_drift(
 
 /// `GET deployments/{id}/featureDrift/`: every feature's drift, by importance, paged with an
 /// absolute `next` that repeats the query.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/featureDrift",
+    tag = "datarobot",
+    operation_id = "datarobot_get_feature_drift",
+    summary = "A page of every feature's drift, by importance",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotFeatureDriftParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "A page of features", body = oa::DataRobotFeatureDrift),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn feature_drift(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -166,6 +203,23 @@ pub async fn feature_drift(
 
 /// `GET deployments/{id}/featureDriftOverTime/?featureNames=a&featureNames=b`: the drift of at
 /// most two features per bucket.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/featureDriftOverTime",
+    tag = "datarobot",
+    operation_id = "datarobot_get_feature_drift_over_time",
+    summary = "The drift of one or two features per bucket",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotFeatureDriftOverTimeParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The buckets", body = oa::DataRobotFeatureDriftOverTime),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn feature_drift_over_time(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,

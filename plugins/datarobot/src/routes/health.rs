@@ -2,6 +2,7 @@
 
 use crate::app::{Answer, Deployment, Dr, db_error, json};
 use crate::error::DrError;
+use crate::openapi as oa;
 use crate::params::{
     Period, Segment, ServiceStatsMetric, ServiceStatsOverTimeQuery, ServiceStatsQuery,
 };
@@ -58,6 +59,24 @@ fn metrics(h: &ServiceHealth) -> ServiceStatsMetrics {
 }
 
 /// `GET deployments/{id}/serviceStats/`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/serviceStats",
+    tag = "datarobot",
+    operation_id = "datarobot_get_service_stats",
+    summary = "Service health over a period",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotServiceStatsParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The numbers", body = oa::DataRobotServiceStats),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn service_stats(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -107,6 +126,24 @@ fn value_of(h: &ServiceHealth, metric: ServiceStatsMetric) -> Option<f64> {
 }
 
 /// `GET deployments/{id}/serviceStatsOverTime/`: one metric per bucket, and over the period.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/serviceStatsOverTime",
+    tag = "datarobot",
+    operation_id = "datarobot_get_service_stats_over_time",
+    summary = "One service-health metric per bucket",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotServiceStatsOverTimeParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "The buckets and the summary", body = oa::DataRobotServiceStatsOverTime),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn service_stats_over_time(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,

@@ -2,6 +2,7 @@
 
 use super::health::{models, no_segments, range};
 use crate::app::{Answer, Deployment, Dr, db_error, json};
+use crate::openapi as oa;
 use crate::params::{PredictionsOverTimeQuery, PredictionsVsActualsOverTimeQuery};
 use crate::shapes::{
     self, ClassCount, ClassValue, PredictionStats, PredictionsBucket, PredictionsVsActualsBucket,
@@ -65,6 +66,24 @@ fn stats_shape(
 
 /// `GET deployments/{id}/predictionsOverTime/`: rows, mean prediction and class distribution
 /// per bucket and model, and the same on each model's reference sample (`baselines`).
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/predictionsOverTime",
+    tag = "datarobot",
+    operation_id = "datarobot_get_predictions_over_time",
+    summary = "Prediction statistics per bucket and model, with each model's reference sample",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotPredictionsOverTimeParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "Baselines and buckets", body = oa::DataRobotPredictionsOverTime),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn predictions_over_time(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
@@ -113,6 +132,24 @@ pub async fn predictions_over_time(
 
 /// `GET deployments/{id}/predictionsVsActualsOverTime/`: per bucket, rows scored, rows with an
 /// actual, and the means of predictions and actuals on the rows with one.
+#[utoipa::path(
+    get,
+    path = "/api/v2/deployments/{id}/predictionsVsActualsOverTime",
+    tag = "datarobot",
+    operation_id = "datarobot_get_predictions_vs_actuals_over_time",
+    summary = "Predictions against actuals per bucket and model",
+    params(("id" = String, Path, description = "The deployment: `<service>~<endpoint>`"), oa::DataRobotPredictionsVsActualsParams),
+    security(("dataRobotToken" = [])),
+    responses(
+        (status = 200, description = "Summary, baselines and buckets", body = oa::DataRobotPredictionsVsActualsOverTime),
+        (status = 400, description = "A query parameter has a bad value (named in `errors`)", body = oa::DataRobotError),
+        (status = 401, description = "No key, or a key this server does not know", body = oa::DataRobotError),
+        (status = 403, description = "A service key: the DataRobot API needs an admin or monitoring key", body = oa::DataRobotError),
+        (status = 404, description = "No such deployment, or a model that is not one of its generations", body = oa::DataRobotError),
+        (status = 422, description = "A segment was asked for: segmented analysis is not kept", body = oa::DataRobotError),
+        (status = 500, description = "The monitoring database failed", body = oa::DataRobotError)
+    )
+)]
 pub async fn predictions_vs_actuals_over_time(
     State(dr): State<Arc<Dr>>,
     Path(id): Path<String>,
