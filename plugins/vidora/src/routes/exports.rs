@@ -192,7 +192,7 @@ fn invalid_data(errors: Vec<String>) -> VidoraError {
     params(
         ("id" = String, Path, description = "The pipeline id (16 lowercase hex)"),
         SigningParams,
-        ("name" = Option<String>, Query, description = "The export's name, for a multipart upload without a name field"),
+        ("name" = Option<String>, Query, nullable = false, description = "The export's name, for a multipart upload without a name field"),
     ),
     request_body(
         content(
@@ -247,8 +247,8 @@ pub async fn create(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed:
     params(
         ("id" = String, Path, description = "The pipeline id (16 lowercase hex)"),
         SigningParams,
-        ("recurring" = Option<bool>, Query, description = "Only recurring (true: none) or non-recurring exports; also 1/0"),
-        ("exported_since" = Option<i64>, Query, description = "Only exports completed at or after this Unix time (seconds)"),
+        ("recurring" = Option<bool>, Query, nullable = false, description = "Only recurring (true: none) or non-recurring exports; also 1/0"),
+        ("exported_since" = Option<i64>, Query, nullable = false, description = "Only exports completed at or after this Unix time (seconds)"),
     ),
     security(("vidoraApiKey" = [])),
     responses(

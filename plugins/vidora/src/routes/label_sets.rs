@@ -70,11 +70,11 @@ async fn check_ancestor(
     summary = "V3: uploads a label set (multipart/form-data); it is validated asynchronously",
     params(
         SigningParams,
-        ("label_type" = Option<VidoraLabelType>, Query, description = "The label type, unless sent as a form field"),
-        ("name" = Option<String>, Query, description = "The set's name, unless sent as a form field"),
-        ("start_date" = Option<String>, Query, description = "YYYY-MM-DD, unless sent as a form field"),
-        ("end_date" = Option<String>, Query, description = "YYYY-MM-DD, unless sent as a form field"),
-        ("ancestor_set_id" = Option<String>, Query, description = "The ancestor set, unless sent as a form field"),
+        ("label_type" = Option<VidoraLabelType>, Query, nullable = false, description = "The label type, unless sent as a form field"),
+        ("name" = Option<String>, Query, nullable = false, description = "The set's name, unless sent as a form field"),
+        ("start_date" = Option<String>, Query, nullable = false, description = "YYYY-MM-DD, unless sent as a form field"),
+        ("end_date" = Option<String>, Query, nullable = false, description = "YYYY-MM-DD, unless sent as a form field"),
+        ("ancestor_set_id" = Option<String>, Query, nullable = false, description = "The ancestor set, unless sent as a form field"),
     ),
     request_body(content = VidoraLabelSetUpload, content_type = "multipart/form-data", description = "The labels file and the set's fields"),
     security(("vidoraApiKey" = [])),
@@ -281,8 +281,8 @@ pub async fn update(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed:
     summary = "V6: the label sets, newest first",
     params(
         SigningParams,
-        ("status" = Option<VidoraLabelSetStatus>, Query, description = "Only sets with this status"),
-        ("label_type" = Option<VidoraLabelType>, Query, description = "Only sets of this label type"),
+        ("status" = Option<VidoraLabelSetStatus>, Query, nullable = false, description = "Only sets with this status"),
+        ("label_type" = Option<VidoraLabelType>, Query, nullable = false, description = "Only sets of this label type"),
     ),
     security(("vidoraApiKey" = [])),
     responses(

@@ -36,8 +36,8 @@ async fn found(vid: &Vid, id: &str) -> Result<Pipeline, VidoraError> {
     summary = "V1: the pipelines (one per prediction endpoint), most recently run first",
     params(
         SigningParams,
-        ("recurring" = Option<bool>, Query, description = "Only recurring (true: none) or non-recurring pipelines; also 1/0"),
-        ("active" = Option<bool>, Query, description = "Only active or inactive pipelines; also 1/0"),
+        ("recurring" = Option<bool>, Query, nullable = false, description = "Only recurring (true: none) or non-recurring pipelines; also 1/0"),
+        ("active" = Option<bool>, Query, nullable = false, description = "Only active or inactive pipelines; also 1/0"),
     ),
     security(("vidoraApiKey" = [])),
     responses(
