@@ -14,6 +14,7 @@ mod csv_text;
 pub mod error;
 pub mod ids;
 pub mod load_batch;
+pub mod openapi;
 mod plugin;
 pub mod recipes;
 pub mod request;

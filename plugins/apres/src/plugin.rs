@@ -39,7 +39,7 @@ impl Plugin for ApresPlugin {
             Arc::new(crate::batch_job::Batch(apres.clone())),
         );
         Ok(Started {
-            routes: crate::routes::router(apres).into(),
+            routes: crate::routes::documented(apres),
             tasks: Vec::new(),
         })
     }

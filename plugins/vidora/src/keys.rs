@@ -3,6 +3,9 @@
 
 use crate::app::{Answer, Vid, db_error, ok};
 use crate::error::VidoraError;
+use crate::openapi::{
+    VidoraDeletedKey, VidoraErrorBody, VidoraKey, VidoraKeyRequest, VidoraNewKey,
+};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use bytes::Bytes;
@@ -88,6 +91,22 @@ fn require_admin(vid: &Vid, headers: &HeaderMap) -> Result<(), VidoraError> {
 
 /// `POST /admin/api/vidora/keys` `{"signatures": bool}` (default true): the secret is shown
 /// this once.
+#[utoipa::path(
+    post,
+    path = "/admin/api/vidora/keys",
+    tag = "vidora",
+    operation_id = "vidora_create_key",
+    summary = "Makes a Vidora key; its secret is shown this once",
+    request_body(content = VidoraKeyRequest, content_type = "application/json", description = "Whether the key's requests must be signed (an empty body: yes)"),
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "The new key, with its secret", body = VidoraNewKey),
+        (status = 400, description = "A malformed body", body = VidoraErrorBody),
+        (status = 401, description = "No admin key", body = VidoraErrorBody),
+        (status = 403, description = "The key is not an admin key", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn post(State(vid): State<Arc<Vid>>, headers: HeaderMap, body: Bytes) -> Answer {
     require_admin(&vid, &headers)?;
     let signatures = if body.iter().all(u8::is_ascii_whitespace) {
@@ -108,6 +127,20 @@ pub async fn post(State(vid): State<Arc<Vid>>, headers: HeaderMap, body: Bytes) 
 }
 
 /// `GET /admin/api/vidora/keys`: every key, without secrets.
+#[utoipa::path(
+    get,
+    path = "/admin/api/vidora/keys",
+    tag = "vidora",
+    operation_id = "vidora_list_keys",
+    summary = "Every Vidora key, without secrets",
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "The keys", body = [VidoraKey]),
+        (status = 401, description = "No admin key", body = VidoraErrorBody),
+        (status = 403, description = "The key is not an admin key", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn list(State(vid): State<Arc<Vid>>, headers: HeaderMap) -> Answer {
     require_admin(&vid, &headers)?;
     let rows = sqlx::query(
@@ -130,6 +163,22 @@ pub async fn list(State(vid): State<Arc<Vid>>, headers: HeaderMap) -> Answer {
 }
 
 /// `DELETE /admin/api/vidora/keys/{api_key}` (404 when unknown).
+#[utoipa::path(
+    delete,
+    path = "/admin/api/vidora/keys/{api_key}",
+    tag = "vidora",
+    operation_id = "vidora_delete_key",
+    summary = "Deletes a Vidora key",
+    params(("api_key" = String, Path, description = "The key's api_key")),
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = VidoraDeletedKey),
+        (status = 401, description = "No admin key", body = VidoraErrorBody),
+        (status = 403, description = "The key is not an admin key", body = VidoraErrorBody),
+        (status = 404, description = "No such key", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn remove(
     State(vid): State<Arc<Vid>>,
     headers: HeaderMap,

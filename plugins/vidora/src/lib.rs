@@ -21,6 +21,7 @@ pub mod ids;
 pub mod keys;
 pub mod label_sets;
 pub mod labels;
+pub mod openapi;
 pub mod pipelines;
 mod plugin;
 pub mod routes;

@@ -96,7 +96,7 @@ impl Plugin for VidoraPlugin {
             }
         }
         Ok(Started {
-            routes: crate::routes::router(vid).into(),
+            routes: crate::routes::documented(vid),
             tasks: Vec::new(),
         })
     }

@@ -4,6 +4,9 @@
 use super::auth;
 use crate::app::{Answer, Apres, body_bytes, db_error, json};
 use crate::error::ApresError;
+use crate::openapi::{
+    ApresDeleted, ApresErrorBody, ApresNewRecipe, ApresRecipeRecord, ApresRecipeRequest,
+};
 use crate::recipes::{NewRecipe, Recipe};
 use crate::shapes::timestamp;
 use axum::body::Body;
@@ -35,6 +38,25 @@ fn text(body: &Map<String, Value>, name: &str) -> Result<Option<String>, ApresEr
 }
 
 /// `POST /admin/api/apres/recipes` `{"service", "endpoint", "name"?, "instruction"?}`.
+#[utoipa::path(
+    post,
+    path = "/admin/api/apres/recipes",
+    tag = "apres",
+    operation_id = "apres_create_recipe",
+    summary = "Makes a recipe over a prediction endpoint; its key is shown this once",
+    request_body(content = ApresRecipeRequest, content_type = "application/json", description = "The recipe's endpoint, name and instruction"),
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "The recipe, with its key", body = ApresNewRecipe),
+        (status = 400, description = "The body is not JSON", body = ApresErrorBody),
+        (status = 401, description = "No admin key", body = ApresErrorBody),
+        (status = 403, description = "The key is not an admin key", body = ApresErrorBody),
+        (status = 404, description = "No such service or endpoint", body = ApresErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = ApresErrorBody),
+        (status = 422, description = "A missing or refused member, or not a prediction endpoint", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn create(State(apres): State<Arc<Apres>>, headers: HeaderMap, body: Body) -> Answer {
     auth::admin(&apres, &headers)?;
     let bytes = body_bytes(&apres, body).await?;
@@ -91,6 +113,20 @@ pub async fn create(State(apres): State<Arc<Apres>>, headers: HeaderMap, body: B
 }
 
 /// `GET /admin/api/apres/recipes`: every recipe, without keys.
+#[utoipa::path(
+    get,
+    path = "/admin/api/apres/recipes",
+    tag = "apres",
+    operation_id = "apres_list_recipes",
+    summary = "Every recipe, without keys",
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "The recipes", body = [ApresRecipeRecord]),
+        (status = 401, description = "No admin key", body = ApresErrorBody),
+        (status = 403, description = "The key is not an admin key", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn list(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer {
     auth::admin(&apres, &headers)?;
     let all = crate::recipes::all(&apres).await.map_err(db_error)?;
@@ -98,6 +134,22 @@ pub async fn list(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer
 }
 
 /// `DELETE /admin/api/apres/recipes/{id}` (404 when unknown).
+#[utoipa::path(
+    delete,
+    path = "/admin/api/apres/recipes/{id}",
+    tag = "apres",
+    operation_id = "apres_delete_recipe",
+    summary = "Deletes a recipe",
+    params(("id" = String, Path, description = "The recipe id")),
+    security(("adminKey" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = ApresDeleted),
+        (status = 401, description = "No admin key", body = ApresErrorBody),
+        (status = 403, description = "The key is not an admin key", body = ApresErrorBody),
+        (status = 404, description = "No such recipe", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn remove(
     State(apres): State<Arc<Apres>>,
     headers: HeaderMap,

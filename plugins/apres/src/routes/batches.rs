@@ -7,6 +7,7 @@ use super::recipe::NO_SUCH_ID;
 use crate::app::{Answer, Apres, body_bytes, db_error, json};
 use crate::batch_job::KIND;
 use crate::error::ApresError;
+use crate::openapi::{ApresErrorBody, ApresTaskBatch, ApresTaskBatchRequest};
 use crate::recipes::Recipe;
 use crate::shapes::batch_json;
 use axum::body::Body;
@@ -42,6 +43,24 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApresError> {
 }
 
 /// P3: receives a batch; 201 once its files and job are stored.
+#[utoipa::path(
+    post,
+    path = "/task_batches",
+    tag = "apres",
+    operation_id = "apres_create_task_batch",
+    summary = "P3: receives a task batch (201 once its files and job are stored)",
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "1 to 255 visible ASCII characters: a retried POST answers the batch the first one made")),
+    request_body(content = ApresTaskBatchRequest, content_type = "application/json", description = "The batch (read as JSON whatever the Content-Type)"),
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 201, description = "The batch, confirmed (or the one an earlier request with the same Idempotency-Key made)", body = ApresTaskBatch),
+        (status = 400, description = "The body is not JSON, or a bad Idempotency-Key", body = ApresErrorBody),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 413, description = "The body or its files are beyond the limits", body = ApresErrorBody),
+        (status = 422, description = "A refused member, a location, or an undeployed endpoint", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn create(State(apres): State<Arc<Apres>>, headers: HeaderMap, body: Body) -> Answer {
     let recipe = auth::recipe(&apres, &headers, BATCH_MESSAGE).await?;
     let key = auth::presented(&headers).unwrap_or_default().to_owned();
@@ -104,6 +123,19 @@ pub async fn create(State(apres): State<Arc<Apres>>, headers: HeaderMap, body: B
 }
 
 /// P4: the recipe's batches, newest first.
+#[utoipa::path(
+    get,
+    path = "/task_batches",
+    tag = "apres",
+    operation_id = "apres_list_task_batches",
+    summary = "P4: the recipe's task batches, newest first",
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The batches", body = [ApresTaskBatch]),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn list(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer {
     let recipe = auth::recipe(&apres, &headers, BATCH_MESSAGE).await?;
     let jobs = apres.jobs.list(KIND, &recipe.id).await.map_err(db_error)?;
@@ -126,6 +158,21 @@ fn with_error(batch: &mut Value, job: &JobRecord) {
 }
 
 /// P5: one batch.
+#[utoipa::path(
+    get,
+    path = "/task_batches/{id}",
+    tag = "apres",
+    operation_id = "apres_show_task_batch",
+    summary = "P5: one task batch",
+    params(("id" = String, Path, description = "The batch id")),
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The batch", body = ApresTaskBatch),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 404, description = "No such batch of the recipe", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn show(
     State(apres): State<Arc<Apres>>,
     headers: HeaderMap,

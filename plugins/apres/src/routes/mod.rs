@@ -9,36 +9,38 @@ mod recipe;
 
 use crate::app::Apres;
 use crate::error::ApresError;
-use axum::Router;
-use axum::routing::{delete, get, post};
 use std::sync::Arc;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Every route of the plugin.
-pub fn router(apres: Arc<Apres>) -> Router {
-    let api = Router::new()
-        .route("/recipe", get(recipe::show))
-        .route("/recipes/{id}", get(recipe::show_by_id))
-        .route("/recipe/load_batch", post(recipe::load_batch))
-        .route(
-            "/recipe/golden_set",
-            get(recipe::golden_show).delete(recipe::golden_delete),
-        )
-        .route("/task_batches", get(batches::list).post(batches::create))
-        .route("/task_batches/{id}", get(batches::show))
-        .route("/task_batches/{id}/output", get(output::output))
-        .route("/task_batches/{id}/tasks", get(output::tasks))
+/// Every route of the plugin with its OpenAPI document (what the plugin hands the host).
+pub fn documented(apres: Arc<Apres>) -> OpenApiRouter {
+    api().with_state(apres)
+}
+
+/// Every route of the plugin and its document, before the state: each route is registered
+/// through `routes!` (so none goes undocumented); `/api/v1` answers unknown routes and
+/// methods in Apres's error shape.
+pub fn api() -> OpenApiRouter<Arc<Apres>> {
+    let (v1, v1_doc) = OpenApiRouter::new()
+        .routes(routes!(recipe::show))
+        .routes(routes!(recipe::show_by_id))
+        .routes(routes!(recipe::load_batch))
+        .routes(routes!(recipe::golden_show, recipe::golden_delete))
+        .routes(routes!(batches::list, batches::create))
+        .routes(routes!(batches::show))
+        .routes(routes!(output::output))
+        .routes(routes!(output::tasks))
         .fallback(unknown_route)
-        .method_not_allowed_fallback(wrong_method);
-    let admin = Router::new()
-        .route(
-            "/admin/api/apres/recipes",
-            get(admin::list).post(admin::create),
-        )
-        .route("/admin/api/apres/recipes/{id}", delete(admin::remove));
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(admin)
-        .with_state(apres)
+        .split_for_parts();
+    // After every route: the fallback applies to the routes registered before it.
+    let mut v1 = OpenApiRouter::from(v1.method_not_allowed_fallback(wrong_method));
+    *v1.get_openapi_mut() = v1_doc;
+    OpenApiRouter::with_openapi(crate::openapi::ApresDoc::openapi())
+        .nest("/api/v1", v1)
+        .routes(routes!(admin::list, admin::create))
+        .routes(routes!(admin::remove))
 }
 
 async fn unknown_route() -> ApresError {

@@ -8,6 +8,7 @@ use super::recipe::NO_SUCH_ID;
 use crate::app::{Answer, Apres, db_error, json};
 use crate::batch_job::FILE;
 use crate::error::ApresError;
+use crate::openapi::{ApresErrorBody, ApresOutput, ApresTask};
 use crate::shapes::{TaskView, task_json};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -69,6 +70,22 @@ async fn page(
 }
 
 /// P6.
+#[utoipa::path(
+    get,
+    path = "/task_batches/{id}/output",
+    tag = "apres",
+    operation_id = "apres_task_batch_output",
+    summary = "P6: a page of the batch's tasks, its CSV once completed, its statistics",
+    params(("id" = String, Path, description = "The batch id"), ("page" = Option<u64>, Query, nullable = false, minimum = 1, description = "The page, from 1"), ("per_page" = Option<u64>, Query, minimum = 1, description = "Tasks per page (at most max_per_page)")),
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The output", body = ApresOutput, headers(("X-Total-Count" = i64, description = "The batch's tasks in all"))),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 404, description = "No such batch of the recipe", body = ApresErrorBody),
+        (status = 422, description = "A bad page or per_page", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn output(
     State(apres): State<Arc<Apres>>,
     headers: HeaderMap,
@@ -112,6 +129,22 @@ pub async fn output(
 }
 
 /// P7.
+#[utoipa::path(
+    get,
+    path = "/task_batches/{id}/tasks",
+    tag = "apres",
+    operation_id = "apres_task_batch_tasks",
+    summary = "P7: a page of the batch's tasks",
+    params(("id" = String, Path, description = "The batch id"), ("page" = Option<u64>, Query, nullable = false, minimum = 1, description = "The page, from 1"), ("per_page" = Option<u64>, Query, minimum = 1, description = "Tasks per page (at most max_per_page)")),
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The tasks", body = [ApresTask], headers(("X-Total-Count" = i64, description = "The batch's tasks in all"))),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 404, description = "No such batch of the recipe", body = ApresErrorBody),
+        (status = 422, description = "A bad page or per_page", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn tasks(
     State(apres): State<Arc<Apres>>,
     headers: HeaderMap,

@@ -5,6 +5,7 @@
 use super::auth::{self, RECIPE_MESSAGE};
 use crate::app::{Answer, Apres, body_bytes, db_error, json};
 use crate::error::ApresError;
+use crate::openapi::{ApresErrorBody, ApresGoldenSet, ApresLoadBatch, ApresMessage, ApresRecipe};
 use crate::shapes::{recipe_json, timestamp};
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -19,6 +20,19 @@ pub const NO_SUCH_ID: &str = "There is no Recipe or Task Batch with the provided
 const GOLDEN_EXISTS: &str = "A Golden Set already exists for this Recipe";
 
 /// P1: the key's recipe.
+#[utoipa::path(
+    get,
+    path = "/recipe",
+    tag = "apres",
+    operation_id = "apres_show_recipe",
+    summary = "P1: the key's recipe",
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The recipe", body = ApresRecipe),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn show(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer {
     let recipe = auth::recipe(&apres, &headers, RECIPE_MESSAGE).await?;
     json(
@@ -28,6 +42,21 @@ pub async fn show(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer
 }
 
 /// `GET /recipes/{id}`: the key's recipe when `id` is its id, else 404.
+#[utoipa::path(
+    get,
+    path = "/recipes/{id}",
+    tag = "apres",
+    operation_id = "apres_show_recipe_by_id",
+    summary = "The key's recipe by its id (404 for any other id)",
+    params(("id" = String, Path, description = "The recipe id")),
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The recipe", body = ApresRecipe),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 404, description = "Not the key's recipe", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn show_by_id(
     State(apres): State<Arc<Apres>>,
     headers: HeaderMap,
@@ -44,6 +73,23 @@ pub async fn show_by_id(
 }
 
 /// P2: stores a processed batch of labelled rows; a second Golden Set is a 422.
+#[utoipa::path(
+    post,
+    path = "/recipe/load_batch",
+    tag = "apres",
+    operation_id = "apres_load_batch",
+    summary = "P2: stores a processed batch of labelled rows (or the Golden Set)",
+    request_body(content = ApresLoadBatch, content_type = "application/json", description = "The batch (read as JSON whatever the Content-Type)"),
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "Stored", body = ApresMessage),
+        (status = 400, description = "The body is not JSON", body = ApresErrorBody),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = ApresErrorBody),
+        (status = 422, description = "A refused member, or a second Golden Set", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn load_batch(State(apres): State<Arc<Apres>>, headers: HeaderMap, body: Body) -> Answer {
     let recipe = auth::recipe(&apres, &headers, RECIPE_MESSAGE).await?;
     let bytes = body_bytes(&apres, body).await?;
@@ -101,6 +147,20 @@ async fn golden(apres: &Apres, recipe: &str) -> Result<Option<(String, i64, i64)
 }
 
 /// `GET /recipe/golden_set`: the Golden Set's file, size and time; 404 when there is none.
+#[utoipa::path(
+    get,
+    path = "/recipe/golden_set",
+    tag = "apres",
+    operation_id = "apres_show_golden_set",
+    summary = "The recipe's Golden Set: its file, size and time",
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "The Golden Set", body = ApresGoldenSet),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 404, description = "The recipe has no Golden Set", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn golden_show(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer {
     let recipe = auth::recipe(&apres, &headers, RECIPE_MESSAGE).await?;
     let (file, size, created) = golden(&apres, &recipe.id)
@@ -113,6 +173,20 @@ pub async fn golden_show(State(apres): State<Arc<Apres>>, headers: HeaderMap) ->
 }
 
 /// `DELETE /recipe/golden_set`: removes it, so that another can be loaded.
+#[utoipa::path(
+    delete,
+    path = "/recipe/golden_set",
+    tag = "apres",
+    operation_id = "apres_delete_golden_set",
+    summary = "Deletes the recipe's Golden Set, so that another can be loaded",
+    security(("apresRecipeKey" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = ApresMessage),
+        (status = 401, description = "No key, or a key of no recipe", body = ApresErrorBody),
+        (status = 404, description = "The recipe has no Golden Set", body = ApresErrorBody),
+        (status = 500, description = "The state database failed", body = ApresErrorBody),
+    )
+)]
 pub async fn golden_delete(State(apres): State<Arc<Apres>>, headers: HeaderMap) -> Answer {
     let recipe = auth::recipe(&apres, &headers, RECIPE_MESSAGE).await?;
     let done = sqlx::query("DELETE FROM apres_loaded WHERE recipe_id = $1 AND golden = 1")

@@ -9,6 +9,10 @@ use crate::app::{Answer, Vid, db_error, ok};
 use crate::auth::Signed;
 use crate::error::VidoraError;
 use crate::export_job::{FILE, KIND};
+use crate::openapi::{
+    SigningParams, VidoraErrorBody, VidoraExport, VidoraExportBrief, VidoraExportRequest,
+    VidoraExportUpload,
+};
 use crate::upload::FilePart;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -179,6 +183,34 @@ fn invalid_data(errors: Vec<String>) -> VidoraError {
 }
 
 /// Starts an export of the posted records: JSON, or a `multipart/form-data` CSV upload.
+#[utoipa::path(
+    post,
+    path = "/pipelines/{id}/prediction_exports",
+    tag = "vidora",
+    operation_id = "vidora_create_prediction_export",
+    summary = "Starts a prediction export of posted records (JSON, or a multipart CSV upload); a Plinth extension",
+    params(
+        ("id" = String, Path, description = "The pipeline id (16 lowercase hex)"),
+        SigningParams,
+        ("name" = Option<String>, Query, nullable = false, description = "The export's name, for a multipart upload without a name field"),
+    ),
+    request_body(
+        content(
+            (VidoraExportRequest = "application/json"),
+            (VidoraExportUpload = "multipart/form-data"),
+        ),
+        description = "The records to score"
+    ),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The export, started", body = VidoraExport),
+        (status = 400, description = "A malformed body or data file", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such pipeline", body = VidoraErrorBody),
+        (status = 413, description = "The body or the data file is beyond the size limits", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn create(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
     let p = pipeline(&vid, &id).await?;
     let (name, items) = if is_multipart(&signed) {
@@ -206,6 +238,28 @@ pub async fn create(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed:
 }
 
 /// V8: filtered by `recurring` and `exported_since` (Unix seconds, on `last_exported`).
+#[utoipa::path(
+    get,
+    path = "/pipelines/{id}/prediction_exports",
+    tag = "vidora",
+    operation_id = "vidora_list_prediction_exports",
+    summary = "V8: a pipeline's prediction exports",
+    params(
+        ("id" = String, Path, description = "The pipeline id (16 lowercase hex)"),
+        SigningParams,
+        ("recurring" = Option<bool>, Query, nullable = false, description = "Only recurring (true: none) or non-recurring exports; also 1/0"),
+        ("exported_since" = Option<i64>, Query, nullable = false, description = "Only exports completed at or after this Unix time (seconds)"),
+    ),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The exports", body = [VidoraExportBrief]),
+        (status = 400, description = "A filter is malformed", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such pipeline", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn list(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
     pipeline(&vid, &id).await?;
     let recurring = super::bool_filter(&signed, "recurring")?;
@@ -232,6 +286,26 @@ pub async fn list(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: S
 }
 
 /// V9.
+#[utoipa::path(
+    get,
+    path = "/pipelines/{id}/prediction_exports/{export}",
+    tag = "vidora",
+    operation_id = "vidora_show_prediction_export",
+    summary = "V9: a prediction export, with its columns, total and download link",
+    params(
+        ("id" = String, Path, description = "The pipeline id (16 lowercase hex)"),
+        ("export" = String, Path, description = "The export id"),
+        SigningParams,
+    ),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The export", body = VidoraExport),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such pipeline, or no such export of it", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn show(
     State(vid): State<Arc<Vid>>,
     Path((id, export)): Path<(String, String)>,

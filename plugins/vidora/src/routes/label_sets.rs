@@ -8,6 +8,10 @@ use crate::auth::Signed;
 use crate::error::VidoraError;
 use crate::label_sets::{self, LabelSet};
 use crate::labels::LabelType;
+use crate::openapi::{
+    SigningParams, VidoraErrorBody, VidoraLabelSet, VidoraLabelSetBrief, VidoraLabelSetDetail,
+    VidoraLabelSetStatus, VidoraLabelSetUpdate, VidoraLabelSetUpload, VidoraLabelType,
+};
 use axum::extract::{Path, State};
 use axum::http::header;
 use plinth_jobs::NewJob;
@@ -58,6 +62,31 @@ async fn check_ancestor(
 }
 
 /// V3.
+#[utoipa::path(
+    post,
+    path = "/label_sets",
+    tag = "vidora",
+    operation_id = "vidora_create_label_set",
+    summary = "V3: uploads a label set (multipart/form-data); it is validated asynchronously",
+    params(
+        SigningParams,
+        ("label_type" = Option<VidoraLabelType>, Query, nullable = false, description = "The label type, unless sent as a form field"),
+        ("name" = Option<String>, Query, nullable = false, description = "The set's name, unless sent as a form field"),
+        ("start_date" = Option<String>, Query, nullable = false, description = "YYYY-MM-DD, unless sent as a form field"),
+        ("end_date" = Option<String>, Query, nullable = false, description = "YYYY-MM-DD, unless sent as a form field"),
+        ("ancestor_set_id" = Option<String>, Query, nullable = false, description = "The ancestor set, unless sent as a form field"),
+    ),
+    request_body(content = VidoraLabelSetUpload, content_type = "multipart/form-data", description = "The labels file and the set's fields"),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The set, validating", body = VidoraLabelSet),
+        (status = 400, description = "A malformed form, a missing or invalid field, an ancestor of another label type", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such ancestor label set", body = VidoraErrorBody),
+        (status = 413, description = "The body or the file is beyond the size limits", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn create(State(vid): State<Arc<Vid>>, signed: Signed) -> Answer {
     let content_type = signed
         .headers
@@ -119,6 +148,22 @@ async fn found(vid: &Vid, id: &str) -> Result<LabelSet, VidoraError> {
 }
 
 /// V4.
+#[utoipa::path(
+    get,
+    path = "/label_sets/{id}",
+    tag = "vidora",
+    operation_id = "vidora_show_label_set",
+    summary = "V4: a label set, with its validation errors, warnings and download link",
+    params(("id" = String, Path, description = "The label set id"), SigningParams),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The label set", body = VidoraLabelSetDetail),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such label set", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn show(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
     let set = found(&vid, &id).await?;
     let base = plinth_jobs::base_url(&signed.headers);
@@ -138,6 +183,24 @@ fn text_member<'a>(
 
 /// V5: JSON `{"name"?, "start_date"?, "end_date"?, "ancestor_set_id"?}`; 400 once the set is
 /// assigned to a pipeline; the set is validated again.
+#[utoipa::path(
+    put,
+    path = "/label_sets/{id}",
+    tag = "vidora",
+    operation_id = "vidora_update_label_set",
+    summary = "V5: changes an unassigned label set's name, dates or ancestor; it is validated again",
+    params(("id" = String, Path, description = "The label set id"), SigningParams),
+    request_body(content = VidoraLabelSetUpdate, content_type = "application/json", description = "The fields to change"),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The set, validating", body = VidoraLabelSet),
+        (status = 400, description = "A malformed body, bad dates, a bad ancestor, or a set already assigned to a pipeline", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such label set or ancestor", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn update(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
     let mut set = found(&vid, &id).await?;
     if set.assigned_to.is_some() {
@@ -210,6 +273,26 @@ pub async fn update(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed:
 }
 
 /// V6: filtered by `status` and `label_type`.
+#[utoipa::path(
+    get,
+    path = "/label_sets",
+    tag = "vidora",
+    operation_id = "vidora_list_label_sets",
+    summary = "V6: the label sets, newest first",
+    params(
+        SigningParams,
+        ("status" = Option<VidoraLabelSetStatus>, Query, nullable = false, description = "Only sets with this status"),
+        ("label_type" = Option<VidoraLabelType>, Query, nullable = false, description = "Only sets of this label type"),
+    ),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The label sets", body = [VidoraLabelSetBrief]),
+        (status = 400, description = "A filter is not one of its values", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn list(State(vid): State<Arc<Vid>>, signed: Signed) -> Answer {
     let status = signed.param("status");
     if let Some(s) = status

@@ -8,46 +8,41 @@ mod pipelines;
 use crate::app::Vid;
 use crate::error::VidoraError;
 use axum::Router;
-use axum::routing::{delete, get};
 use std::sync::Arc;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Every route of the plugin.
+/// Every route of the plugin, as a plain router.
 pub fn router(vid: Arc<Vid>) -> Router {
-    let api = Router::new()
-        .route("/pipelines", get(pipelines::list))
-        .route(
-            "/pipelines/{id}",
-            get(pipelines::show).put(pipelines::update),
-        )
-        .route(
-            "/pipelines/{id}/prediction_exports",
-            get(exports::list).post(exports::create),
-        )
-        .route(
-            "/pipelines/{id}/prediction_exports/{export}",
-            get(exports::show),
-        )
-        .route(
-            "/label_sets",
-            get(label_sets::list).post(label_sets::create),
-        )
-        .route(
-            "/label_sets/{id}",
-            get(label_sets::show).put(label_sets::update),
-        )
+    documented(vid).into()
+}
+
+/// Every route of the plugin with its OpenAPI document (what the plugin hands the host).
+pub fn documented(vid: Arc<Vid>) -> OpenApiRouter {
+    api().with_state(vid)
+}
+
+/// Every route of the plugin and its document, before the state: each route is registered
+/// through `routes!` (so none goes undocumented); `/v1/api` answers unknown routes and
+/// methods in Vidora's error shape.
+pub fn api() -> OpenApiRouter<Arc<Vid>> {
+    let (v1, v1_doc) = OpenApiRouter::new()
+        .routes(routes!(pipelines::list))
+        .routes(routes!(pipelines::show, pipelines::update))
+        .routes(routes!(exports::list, exports::create))
+        .routes(routes!(exports::show))
+        .routes(routes!(label_sets::list, label_sets::create))
+        .routes(routes!(label_sets::show, label_sets::update))
         .fallback(unknown_route)
-        .method_not_allowed_fallback(wrong_method);
-    Router::new()
-        .nest("/v1/api", api)
-        .route(
-            "/admin/api/vidora/keys",
-            get(crate::keys::list).post(crate::keys::post),
-        )
-        .route(
-            "/admin/api/vidora/keys/{api_key}",
-            delete(crate::keys::remove),
-        )
-        .with_state(vid)
+        .split_for_parts();
+    // After every route: the fallback applies to the routes registered before it.
+    let mut v1 = OpenApiRouter::from(v1.method_not_allowed_fallback(wrong_method));
+    *v1.get_openapi_mut() = v1_doc;
+    OpenApiRouter::with_openapi(crate::openapi::VidoraDoc::openapi())
+        .nest("/v1/api", v1)
+        .routes(routes!(crate::keys::list, crate::keys::post))
+        .routes(routes!(crate::keys::remove))
 }
 
 async fn unknown_route() -> VidoraError {

@@ -4,6 +4,9 @@
 use crate::app::{Answer, Vid, db_error, ok};
 use crate::auth::Signed;
 use crate::error::VidoraError;
+use crate::openapi::{
+    SigningParams, VidoraErrorBody, VidoraPipeline, VidoraPipelineDetail, VidoraPipelineUpdate,
+};
 use crate::pipelines::{self, Pipeline};
 use axum::extract::{Path, State};
 use plinth_jobs::{JobRecord, NewJob};
@@ -25,6 +28,26 @@ async fn found(vid: &Vid, id: &str) -> Result<Pipeline, VidoraError> {
 }
 
 /// V1: filtered by `recurring` and `active`, most recently run first.
+#[utoipa::path(
+    get,
+    path = "/pipelines",
+    tag = "vidora",
+    operation_id = "vidora_list_pipelines",
+    summary = "V1: the pipelines (one per prediction endpoint), most recently run first",
+    params(
+        SigningParams,
+        ("recurring" = Option<bool>, Query, nullable = false, description = "Only recurring (true: none) or non-recurring pipelines; also 1/0"),
+        ("active" = Option<bool>, Query, nullable = false, description = "Only active or inactive pipelines; also 1/0"),
+    ),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The pipelines", body = [VidoraPipeline]),
+        (status = 400, description = "A filter is not a boolean", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn list(State(vid): State<Arc<Vid>>, signed: Signed) -> Answer {
     let recurring = super::bool_filter(&signed, "recurring")?;
     let active = super::bool_filter(&signed, "active")?;
@@ -45,6 +68,22 @@ pub async fn list(State(vid): State<Arc<Vid>>, signed: Signed) -> Answer {
 }
 
 /// V2.
+#[utoipa::path(
+    get,
+    path = "/pipelines/{id}",
+    tag = "vidora",
+    operation_id = "vidora_show_pipeline",
+    summary = "V2: a pipeline, with its active label set and evaluation",
+    params(("id" = String, Path, description = "The pipeline id (16 lowercase hex)"), SigningParams),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The pipeline", body = VidoraPipelineDetail),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such pipeline", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn show(State(vid): State<Arc<Vid>>, Path(id): Path<String>, _signed: Signed) -> Answer {
     let p = found(&vid, &id).await?;
     let job = job_of(&vid, &p).await?;
@@ -52,6 +91,24 @@ pub async fn show(State(vid): State<Arc<Vid>>, Path(id): Path<String>, _signed: 
 }
 
 /// V7: `{"name"?, "active_label_set_id"?}`.
+#[utoipa::path(
+    put,
+    path = "/pipelines/{id}",
+    tag = "vidora",
+    operation_id = "vidora_update_pipeline",
+    summary = "V7: renames a pipeline and/or assigns it a validated label set (starts an evaluation)",
+    params(("id" = String, Path, description = "The pipeline id (16 lowercase hex)"), SigningParams),
+    request_body(content = VidoraPipelineUpdate, content_type = "application/json", description = "The changes; an empty body changes nothing"),
+    security(("vidoraApiKey" = [])),
+    responses(
+        (status = 200, description = "The pipeline after the change", body = VidoraPipelineDetail),
+        (status = 400, description = "A malformed body, or a label set that cannot be assigned (not validated, another label type, a pipeline without labels)", body = VidoraErrorBody),
+        (status = 401, description = "Unknown api_key, or a bad or expired signature", body = VidoraErrorBody),
+        (status = 404, description = "No such pipeline or label set", body = VidoraErrorBody),
+        (status = 413, description = "The request body is larger than max_body_bytes", body = VidoraErrorBody),
+        (status = 500, description = "The state database failed", body = VidoraErrorBody),
+    )
+)]
 pub async fn update(State(vid): State<Arc<Vid>>, Path(id): Path<String>, signed: Signed) -> Answer {
     let body: Value = if signed.body.iter().all(u8::is_ascii_whitespace) {
         json!({})

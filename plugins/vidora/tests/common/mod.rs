@@ -228,9 +228,8 @@ pub async fn start(url: &str, name: &'static str, config: Value) -> Env {
     Env {
         name,
         db,
-        router: started
-            .routes
-            .merge(plinth_jobs::download_router(jobs.clone())),
+        // The plugin's routes come with their OpenAPI document; the tests need the router.
+        router: Router::from(started.routes).merge(plinth_jobs::download_router(jobs.clone())),
         jobs,
         monitoring,
         invoker,
