@@ -47,4 +47,7 @@ pub struct CallDoc {
     /// `results[i]`, a prediction's `result` (and `results[i]` of `predict-multi`). `None`:
     /// any JSON value.
     pub result: Option<Schema>,
+    /// Whether a call naming anything other than `inputs` is refused (a typed function, a
+    /// query, a lookup); the document then says `additionalProperties: false`.
+    pub closed: bool,
 }

@@ -159,6 +159,7 @@ impl Endpoint for FunctionEndpoint {
         CallDoc {
             inputs: Some(inputs),
             result: Some(result),
+            closed: true,
         }
     }
 

@@ -39,6 +39,7 @@ pub(crate) fn call_doc<'a>(keys: impl Iterator<Item = (&'a str, Option<ColumnTyp
     CallDoc {
         inputs: Some(inputs),
         result: Some(result),
+        closed: true,
     }
 }
 

@@ -55,5 +55,7 @@ pub fn call_doc(schema: &FeatureSchema) -> CallDoc {
     CallDoc {
         inputs: Some(inputs),
         result: Some(result),
+        // Members that are not features are not refused.
+        closed: false,
     }
 }

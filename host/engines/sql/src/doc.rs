@@ -44,5 +44,6 @@ pub(crate) fn call_doc(parameters: &[String], types: &[Option<ParamType>]) -> Ca
     CallDoc {
         inputs: Some(inputs),
         result: Some(result),
+        closed: true,
     }
 }

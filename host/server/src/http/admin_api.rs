@@ -3,6 +3,7 @@
 
 use super::body::{parse_object, read_limited};
 use super::error::HttpError;
+use super::query_options::QueryOptions;
 use crate::bundle::BundleSource;
 use crate::dispatch::{MappingEntry, Routing, Strategy};
 use crate::runtime::NewKey;
@@ -439,7 +440,7 @@ struct ImportOptions {
 async fn import_from_archive(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
-    Query(options): Query<ImportOptions>,
+    QueryOptions(options): QueryOptions<ImportOptions>,
 ) -> Answer {
     let path = options.file_path.clone().ok_or_else(|| {
         ApiError::bad_request("missing query parameter filePath: the path of a bundle archive or directory on this server")
@@ -483,7 +484,7 @@ async fn import_from_archive(
 async fn upload_into_service(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
-    Query(options): Query<ImportOptions>,
+    QueryOptions(options): QueryOptions<ImportOptions>,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -501,7 +502,7 @@ async fn upload_into_service(
 )]
 async fn upload_deploy(
     State(host): State<Arc<Host>>,
-    Query(options): Query<ImportOptions>,
+    QueryOptions(options): QueryOptions<ImportOptions>,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -857,7 +858,7 @@ struct AuditQuery {
     params(AuditQuery),
     responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
 )]
-async fn audit(State(host): State<Arc<Host>>, Query(q): Query<AuditQuery>) -> Answer {
+async fn audit(State(host): State<Arc<Host>>, QueryOptions(q): QueryOptions<AuditQuery>) -> Answer {
     let rows = host
         .store
         .recent_audit(

@@ -5,6 +5,7 @@ pub mod body;
 pub mod error;
 pub mod openapi;
 pub mod query;
+pub mod query_options;
 mod service_doc;
 mod user_api;
 

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use utoipa::PartialSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ArrayItems, ObjectBuilder, Schema, Type,
+};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{
     ContentBuilder, OpenApi, OpenApiBuilder, Paths, RefOr, Required, ResponseBuilder,
@@ -284,6 +286,9 @@ fn inputs_object(call: &CallDoc) -> ObjectBuilder {
             object = object.required(&input.name);
         }
     }
+    if call.closed && call.inputs.is_some() {
+        object = object.additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    }
     object
 }
 
@@ -437,6 +442,7 @@ mod tests {
                     .build()
                     .into(),
             ),
+            closed: true,
         }
     }
 
@@ -459,6 +465,22 @@ mod tests {
         );
         let run = json_of(request_body(Action::Run, &call()));
         assert_eq!(run["properties"]["param1"]["type"], "integer");
+    }
+
+    #[test]
+    fn a_closed_call_refuses_other_members_and_an_open_one_does_not() {
+        let closed = json_of(request_body(Action::Run, &call()));
+        assert_eq!(closed["additionalProperties"], json!(false));
+        let open = CallDoc {
+            closed: false,
+            ..call()
+        };
+        let open = json_of(request_body(Action::Predict, &open));
+        assert!(
+            open["properties"]["features"]
+                .get("additionalProperties")
+                .is_none()
+        );
     }
 
     #[test]
