@@ -3,6 +3,7 @@
 
 use crate::app::{Ap, Caller, Object};
 use crate::error::{ApError, graphql_error, json_response};
+use crate::openapi::{AporiaError, AporiaGraphqlRequest, AporiaGraphqlResponse};
 use crate::series::{endpoint_of, series_of};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,6 +45,22 @@ fn var<'a>(vars: &'a Map<String, Value>, name: &str) -> Result<&'a str, GqlError
 }
 
 /// `POST /v1/controller/graphql`.
+#[utoipa::path(
+    post,
+    path = "/v1/controller/graphql",
+    tag = "aporia",
+    operation_id = "aporia_graphql_controller",
+    summary = "The SDK's controller GraphQL calls: logPredictions, logArbitraryData, modelVersionSchema, logTrainingSet, logTestSet",
+    request_body(content = AporiaGraphqlRequest, content_type = "application/json", description = "A GraphQL request; its root field picks the operation"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The answer: {data: {<field>: ...}} or, when the operation failed (a missing variable, an unknown model or version, an unserved field, a database failure), {errors: [...]}", body = AporiaGraphqlResponse),
+        (status = 400, description = "A body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+    )
+)]
 pub async fn controller(
     State(ap): State<Arc<Ap>>,
     Caller(key): Caller,
@@ -53,6 +70,22 @@ pub async fn controller(
 }
 
 /// `POST /v1/tenant-hasura/v1/graphql`.
+#[utoipa::path(
+    post,
+    path = "/v1/tenant-hasura/v1/graphql",
+    tag = "aporia",
+    operation_id = "aporia_graphql_hasura",
+    summary = "The SDK's Hasura GraphQL calls: model_versions, deleteESIndex, deleteModelVersion, runAllMonitors",
+    request_body(content = AporiaGraphqlRequest, content_type = "application/json", description = "A GraphQL request; its root field picks the operation"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The answer: {data: {<field>: ...}} or, when the operation failed (a missing variable, an unknown model or version, an unserved field, a database failure), {errors: [...]}", body = AporiaGraphqlResponse),
+        (status = 400, description = "A body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+    )
+)]
 pub async fn hasura(
     State(ap): State<Arc<Ap>>,
     Caller(key): Caller,

@@ -9,7 +9,7 @@
 //! - [`graphql`], [`logging`], [`training`]: the SDK's GraphQL endpoints (logged predictions,
 //!   actuals, training sets as baselines).
 //! - [`monitors`], [`alerts`], [`webhooks`]: evaluation, scheduling, alerts, deliveries.
-//! - `routes/`: the REST handlers.
+//! - `routes/`: the REST handlers; [`openapi`]: their OpenAPI document's schemas.
 
 pub mod alerts;
 pub mod app;
@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod logging;
 pub mod mirror;
 pub mod monitors;
+pub mod openapi;
 pub mod plugin;
 pub mod registry;
 mod routes;

@@ -126,7 +126,7 @@ impl Plugin for AporiaPlugin {
         ));
         let deliverer = tokio::spawn(crate::webhooks::run(ap.clone(), ctx.shutdown.clone()));
         Ok(Started {
-            routes: crate::routes::router(ap).into(),
+            routes: crate::routes::documented(ap),
             tasks: vec![mirror, scheduler, deliverer],
         })
     }

@@ -2,6 +2,10 @@
 
 use crate::app::{Answer, Ap, Caller, Object, created, ok, opt_object, opt_str, req_str};
 use crate::error::{ApError, json_response};
+use crate::openapi::{
+    AporiaEmpty, AporiaError, AporiaId, AporiaModel, AporiaModelRequest, AporiaModels, AporiaOwner,
+    AporiaOwnerRequest, AporiaTags, AporiaTagsRequest,
+};
 use crate::registry::Model;
 use crate::validate;
 use axum::extract::{Path, State};
@@ -11,6 +15,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// `GET /v1beta/models`: `{"models": [...]}`.
+#[utoipa::path(
+    get,
+    path = "/models",
+    tag = "aporia",
+    operation_id = "aporia_list_models",
+    summary = "The models (deployed endpoints included), oldest first",
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The models", body = AporiaModels),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
     let registry = ap.current_registry().await?;
     let mut out = Vec::new();
@@ -23,6 +41,22 @@ pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
 }
 
 /// `GET /v1beta/models/{id}`.
+#[utoipa::path(
+    get,
+    path = "/models/{id}",
+    tag = "aporia",
+    operation_id = "aporia_show_model",
+    summary = "A model, with its tags and versions",
+    params(("id" = String, Path, description = "The model id")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The model", body = AporiaModel),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn show(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     let m = registry.existing_model(&id).await?;
@@ -72,6 +106,24 @@ pub fn tags_of(
 }
 
 /// `POST /v1beta/models`: 201 `{"id"}`; an existing id is a 409 that still names it.
+#[utoipa::path(
+    post,
+    path = "/models",
+    tag = "aporia",
+    operation_id = "aporia_create_model",
+    summary = "Creates a model (its id from its name unless given)",
+    request_body(content = AporiaModelRequest, content_type = "application/json", description = "The model"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 201, description = "The model's id", body = AporiaId),
+        (status = 400, description = "A missing or invalid member, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 409, description = "A model with this id exists (the body names it in id)", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Object) -> Answer {
     let name = req_str(&body, "name")?;
     if name.chars().count() > 200 {
@@ -149,6 +201,23 @@ pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Ob
 }
 
 /// `DELETE /v1beta/models/{id}`; a deployed endpoint's model is removed by undeploying.
+#[utoipa::path(
+    delete,
+    path = "/models/{id}",
+    tag = "aporia",
+    operation_id = "aporia_delete_model",
+    summary = "Deletes a model (a deployed endpoint's is retired by undeploying it)",
+    params(("id" = String, Path, description = "The model id")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = AporiaEmpty),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 409, description = "The model is a live deployed endpoint", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn remove(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     let m = registry.existing_model(&id).await?;
@@ -165,6 +234,25 @@ pub async fn remove(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<S
 }
 
 /// `POST /v1beta/models/{id}/owner`.
+#[utoipa::path(
+    post,
+    path = "/models/{id}/owner",
+    tag = "aporia",
+    operation_id = "aporia_set_model_owner",
+    summary = "Sets a model's owner",
+    params(("id" = String, Path, description = "The model id")),
+    request_body(content = AporiaOwnerRequest, content_type = "application/json", description = "The owner's e-mail"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The new owner", body = AporiaOwner),
+        (status = 400, description = "No owner, an invalid e-mail, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn set_owner(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -180,6 +268,22 @@ pub async fn set_owner(
 }
 
 /// `GET /v1beta/models/{id}/tags`: `{"tags": {...}}`.
+#[utoipa::path(
+    get,
+    path = "/models/{id}/tags",
+    tag = "aporia",
+    operation_id = "aporia_list_model_tags",
+    summary = "A model's tags",
+    params(("id" = String, Path, description = "The model id")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The tags", body = AporiaTags),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn tags(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     registry.existing_model(&id).await?;
@@ -187,6 +291,25 @@ pub async fn tags(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<Str
 }
 
 /// `POST /v1beta/models/{id}/tags`: merges, atomically.
+#[utoipa::path(
+    post,
+    path = "/models/{id}/tags",
+    tag = "aporia",
+    operation_id = "aporia_add_model_tags",
+    summary = "Merges tags into a model's (atomically; at most 10 in all)",
+    params(("id" = String, Path, description = "The model id")),
+    request_body(content = AporiaTagsRequest, content_type = "application/json", description = "The tags to add or update"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The model's tags after the merge", body = AporiaTags),
+        (status = 400, description = "No tags, an invalid key or value, more than 10 tags, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn add_tags(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -201,6 +324,22 @@ pub async fn add_tags(
 }
 
 /// `DELETE /v1beta/models/{id}/tags/{key}`: 200 even when the tag is absent.
+#[utoipa::path(
+    delete,
+    path = "/models/{id}/tags/{key}",
+    tag = "aporia",
+    operation_id = "aporia_delete_model_tag",
+    summary = "Deletes one tag of a model (200 even when absent)",
+    params(("id" = String, Path, description = "The model id"), ("key" = String, Path, description = "The tag key (case-insensitive)")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "Deleted (or absent)", body = AporiaEmpty),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn delete_tag(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,

@@ -6,6 +6,10 @@ use crate::error::ApError;
 use crate::monitors::config::{MonitorKind, parse, parse_cron};
 use crate::monitors::evaluate::{accuracy_metric, task_of, version_of};
 use crate::monitors::{Monitor, Monitors};
+use crate::openapi::{
+    AporiaEmpty, AporiaError, AporiaId, AporiaMonitor, AporiaMonitorRequest, AporiaMonitorUpdate,
+    AporiaMonitors,
+};
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -42,6 +46,24 @@ async fn check(ap: &Ap, m: &Monitor) -> Result<(), ApError> {
 }
 
 /// `POST /v1beta/monitors`: 201 `{"id"}`.
+#[utoipa::path(
+    post,
+    path = "/monitors",
+    tag = "aporia",
+    operation_id = "aporia_create_monitor",
+    summary = "Creates a monitor (validated: type, cron expression, configuration, model)",
+    request_body(content = AporiaMonitorRequest, content_type = "application/json", description = "The monitor"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 201, description = "The monitor's UUID", body = AporiaId),
+        (status = 400, description = "A missing or invalid member (type, scheduling, configuration, metric), or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "The configuration names a model or version that does not exist", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Object) -> Answer {
     let configuration = body
         .get("configuration")
@@ -72,6 +94,20 @@ pub async fn create(State(ap): State<Arc<Ap>>, _caller: Caller, Object(body): Ob
 }
 
 /// `GET /v1beta/monitors`: `{"monitors": [...]}`.
+#[utoipa::path(
+    get,
+    path = "/monitors",
+    tag = "aporia",
+    operation_id = "aporia_list_monitors",
+    summary = "The monitors, oldest first",
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The monitors", body = AporiaMonitors),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller) -> Answer {
     let all = Monitors(&ap.db).all().await?;
     let now = ap.now_ms();
@@ -86,12 +122,47 @@ async fn existing(ap: &Ap, id: &str) -> Result<Monitor, ApError> {
 }
 
 /// `GET /v1beta/monitors/{id}`.
+#[utoipa::path(
+    get,
+    path = "/monitors/{id}",
+    tag = "aporia",
+    operation_id = "aporia_show_monitor",
+    summary = "A monitor, with its last and next run",
+    params(("id" = String, Path, description = "The monitor's UUID")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The monitor", body = AporiaMonitor),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such monitor", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn show(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     ok(existing(&ap, &id).await?.to_json(ap.now_ms()))
 }
 
 /// `PATCH /v1beta/monitors/{id}`: `is_active`, `name`, `scheduling`, `configuration`,
 /// `custom_alert_description`.
+#[utoipa::path(
+    patch,
+    path = "/monitors/{id}",
+    tag = "aporia",
+    operation_id = "aporia_update_monitor",
+    summary = "Changes a monitor (switches it on or off, renames, reschedules, reconfigures)",
+    params(("id" = String, Path, description = "The monitor's UUID")),
+    request_body(content = AporiaMonitorUpdate, content_type = "application/json", description = "The members to change"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The monitor after the change", body = AporiaMonitor),
+        (status = 400, description = "An invalid member, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such monitor, or its configuration names a model or version that does not exist", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn update(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -124,6 +195,22 @@ pub async fn update(
 }
 
 /// `DELETE /v1beta/monitors/{id}` (its alerts stay).
+#[utoipa::path(
+    delete,
+    path = "/monitors/{id}",
+    tag = "aporia",
+    operation_id = "aporia_delete_monitor",
+    summary = "Deletes a monitor (its alerts stay)",
+    params(("id" = String, Path, description = "The monitor's UUID")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = AporiaEmpty),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such monitor", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn remove(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     if !Monitors(&ap.db).delete(&id).await? {
         return Err(ApError::not_found(format!("monitor '{id}'")));

@@ -2,6 +2,11 @@
 
 use crate::app::{Answer, Ap, Caller, Object, created, ok, opt_object, req_str};
 use crate::error::ApError;
+use crate::openapi::{
+    AporiaError, AporiaFeatureImportance, AporiaFeatureImportanceRequest, AporiaFeaturePositions,
+    AporiaFeaturePositionsRequest, AporiaId, AporiaSyncStatus, AporiaVersion,
+    AporiaVersionDataKind, AporiaVersionDetails, AporiaVersionRequest,
+};
 use crate::registry::{Version, VersionMap};
 use crate::validate;
 use axum::extract::{Path, Query, State};
@@ -10,6 +15,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `GET /v1beta/models/{id}/versions`: the seed's list of VersionDetails.
+#[utoipa::path(
+    get,
+    path = "/models/{id}/versions",
+    tag = "aporia",
+    operation_id = "aporia_list_versions",
+    summary = "A model's versions and their creation dates, oldest first",
+    params(("id" = String, Path, description = "The model id")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The versions", body = [AporiaVersionDetails]),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<String>) -> Answer {
     let registry = ap.current_registry().await?;
     registry.existing_model(&id).await?;
@@ -20,6 +41,22 @@ pub async fn list(State(ap): State<Arc<Ap>>, _caller: Caller, Path(id): Path<Str
 }
 
 /// `GET /v1beta/models/{id}/versions/{version}` (name or id).
+#[utoipa::path(
+    get,
+    path = "/models/{id}/versions/{version}",
+    tag = "aporia",
+    operation_id = "aporia_show_version",
+    summary = "A model version, with its schema and feature maps",
+    params(("id" = String, Path, description = "The model id"), ("version" = String, Path, description = "The version's name or UUID")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The version", body = AporiaVersion),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model or version", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn show(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -119,6 +156,27 @@ fn check_importance(features: &[String], importance: &Map<String, Value>) -> Res
 }
 
 /// `POST /v1beta/models/{id}/versions`: 201 `{"id"}`; the same body again answers the same id.
+#[utoipa::path(
+    post,
+    path = "/models/{id}/versions",
+    tag = "aporia",
+    operation_id = "aporia_create_version",
+    summary = "Creates a model version (the same body again answers the same id)",
+    params(("id" = String, Path, description = "The model id")),
+    request_body(content = AporiaVersionRequest, content_type = "application/json", description = "The version"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 201, description = "The new version's UUID", body = AporiaId),
+        (status = 200, description = "A retried creation: the existing version's UUID", body = AporiaId),
+        (status = 400, description = "A missing or invalid member (name, model_type, version_schema, feature maps), or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model", body = AporiaError),
+        (status = 409, description = "The model is a deployed endpoint, or has a version of this name with another definition", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn create(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -173,6 +231,25 @@ pub async fn create(
 
 /// `POST .../versions/{version}/feature_importance`: replaces the map (keys must be features
 /// of the schema).
+#[utoipa::path(
+    post,
+    path = "/models/{id}/versions/{version}/feature_importance",
+    tag = "aporia",
+    operation_id = "aporia_set_feature_importance",
+    summary = "Replaces a version's feature importance",
+    params(("id" = String, Path, description = "The model id"), ("version" = String, Path, description = "The version's name or UUID")),
+    request_body(content = AporiaFeatureImportanceRequest, content_type = "application/json", description = "Feature to importance"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The stored map", body = AporiaFeatureImportance),
+        (status = 400, description = "No map, a key that is not a feature, a value that is not a number, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model or version", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn feature_importance(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -183,6 +260,25 @@ pub async fn feature_importance(
 }
 
 /// `POST .../versions/{version}/feature_positions`: keys must be exactly the schema's features.
+#[utoipa::path(
+    post,
+    path = "/models/{id}/versions/{version}/feature_positions",
+    tag = "aporia",
+    operation_id = "aporia_set_feature_positions",
+    summary = "Replaces a version's feature positions (exactly its features)",
+    params(("id" = String, Path, description = "The model id"), ("version" = String, Path, description = "The version's name or UUID")),
+    request_body(content = AporiaFeaturePositionsRequest, content_type = "application/json", description = "Feature to position"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The stored map", body = AporiaFeaturePositions),
+        (status = 400, description = "No map, keys other than the version's features, a position that is not a whole number, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model or version", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn feature_positions(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -221,6 +317,25 @@ async fn set_map(
 
 /// The SDK's other version routes, stored as sent: `model_artifact`, `index_to_word_mapping`,
 /// `datasets` (one per dataset name), `datasets_sync` (`?enabled=`), `training_sample`.
+#[utoipa::path(
+    post,
+    path = "/models/{id}/versions/{version}/{kind}",
+    tag = "aporia",
+    operation_id = "aporia_attach_version_data",
+    summary = "Stores what the SDK attaches to a version (artifact, word mapping, dataset, sync switch, training sample)",
+    params(("id" = String, Path, description = "The model id"), ("version" = String, Path, description = "The version's name or UUID"), ("kind" = inline(AporiaVersionDataKind), Path, description = "What is attached"), ("enabled" = Option<String>, Query, nullable = false, description = "datasets_sync only (required there): True or False (case-insensitive; anything but true is false)")),
+    request_body(content = Object, content_type = "application/json", description = "As the SDK sends it, stored as is: model_artifact {artifact_base64, artifact_type: onnx|h5}; index_to_word_mapping {index_to_word_mapping: {...}}; datasets {name, data_source, sync, ...}; datasets_sync {}; training_sample {features, labels, raw_inputs}"),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "Stored; the version's UUID", body = AporiaId),
+        (status = 400, description = "A missing or invalid member for this kind, enabled missing for datasets_sync, or a body that is not a JSON object", body = AporiaError),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model or version, or an unknown kind", body = AporiaError),
+        (status = 413, description = "The body is larger than [plugins.aporia] max_body_bytes", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn attach(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
@@ -272,6 +387,22 @@ pub async fn attach(
 }
 
 /// `GET .../versions/{version}/sync_status/{dataset}`.
+#[utoipa::path(
+    get,
+    path = "/models/{id}/versions/{version}/sync_status/{dataset}",
+    tag = "aporia",
+    operation_id = "aporia_dataset_sync_status",
+    summary = "The sync status of a dataset connected to a version",
+    params(("id" = String, Path, description = "The model id"), ("version" = String, Path, description = "The version's name or UUID"), ("dataset" = String, Path, description = "The dataset's name (serving, actuals, training, testing)")),
+    security(("aporiaToken" = [])),
+    responses(
+        (status = 200, description = "The status", body = AporiaSyncStatus),
+        (status = 401, description = "No key, or an unknown or expired one", body = AporiaError),
+        (status = 403, description = "A service key (the Aporia API needs an admin or monitoring key)", body = AporiaError),
+        (status = 404, description = "No such model, version or connected dataset", body = AporiaError),
+        (status = 500, description = "The registry's database failed", body = AporiaError),
+    )
+)]
 pub async fn sync_status(
     State(ap): State<Arc<Ap>>,
     _caller: Caller,
