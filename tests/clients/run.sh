@@ -147,7 +147,8 @@ if [[ ${#oa_paths[@]} -gt 0 && -z "${PLINTH_SKIP_OPENAPI:-}" ]]; then
     ensure_venv "$venvoa" "$here/requirements-openapi.txt"
     echo "run.sh: pass 4: $("$venvoa/bin/python" -c 'import importlib.metadata as m; print("schemathesis", m.version("schemathesis"))') on ${oa_paths[*]}" >&2
     status4=0
-    run_pytest "$venvoa" "${oa_paths[@]}" "$@" || status4=$?
+    # -rP: the schemathesis summaries (captured output) are printed for passing tests too.
+    run_pytest "$venvoa" -rP "${oa_paths[@]}" "$@" || status4=$?
     if [[ $status -eq 0 ]]; then status=$status4; fi
 fi
 exit $status
