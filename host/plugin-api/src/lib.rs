@@ -24,6 +24,7 @@ mod db;
 mod event;
 mod host_view;
 mod lease;
+pub mod openapi_checks;
 mod replica;
 mod sent_uri;
 mod shared;

@@ -688,139 +688,77 @@ pub struct AporiaGraphqlErrorExtensions {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
-    use std::collections::BTreeSet;
-
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "patch", "head", "options", "trace",
-    ];
-
-    /// Every `$ref` under `v`.
-    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(r)) = m.get("$ref") {
-                    out.push(r);
-                }
-                m.values().for_each(|v| refs(v, out));
-            }
-            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
-    }
+    use plinth_plugin_api::openapi_checks::{DocumentRules, check_plugin_document, routes};
 
     #[test]
     fn the_document_covers_every_route_with_auth_errors_and_resolved_refs() {
         let doc = crate::routes::api().into_openapi();
-        let text = serde_json::to_string(&doc).expect("the document serializes");
-        let doc: Value = serde_json::from_str(&text).expect("JSON");
-        let mut served = Vec::new();
-        let mut ids = BTreeSet::new();
-        for (path, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("a path item") {
-                if !METHODS.contains(&method.as_str()) {
-                    continue;
-                }
-                served.push((method.to_uppercase(), path.clone()));
-                let id = op["operationId"].as_str().expect("an operationId");
-                assert!(id.starts_with("aporia_"), "{id}");
-                assert!(ids.insert(id.to_owned()), "duplicate operationId {id}");
-                let schemes: Vec<&str> = op["security"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("{method} {path} has no security"))
-                    .iter()
-                    .flat_map(|r| r.as_object().expect("a requirement").keys())
-                    .map(String::as_str)
-                    .collect();
-                assert_eq!(schemes, [super::TOKEN], "{method} {path}");
-                let responses = op["responses"].as_object().expect("responses");
-                assert!(
-                    responses.keys().any(|s| s.starts_with('2')),
-                    "{method} {path} has no success"
+        let ops = check_plugin_document(
+            &doc,
+            DocumentRules {
+                tag: "aporia",
+                operation_prefix: "aporia_",
+                schema_prefix: "Aporia",
+            },
+        );
+        let json = serde_json::to_value(&doc).expect("JSON");
+        for op in &ops {
+            assert_eq!(op.schemes, [super::TOKEN], "{} {}", op.method, op.path);
+            let responses = &json["paths"][&op.path][op.method.to_lowercase()]["responses"];
+            for status in ["401", "403"] {
+                assert_eq!(
+                    responses[status]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/AporiaError",
+                    "{} {} {status}",
+                    op.method,
+                    op.path
                 );
-                for status in ["401", "403"] {
-                    assert_eq!(
-                        responses[status]["content"]["application/json"]["schema"]["$ref"],
-                        "#/components/schemas/AporiaError",
-                        "{method} {path} {status}"
-                    );
-                }
-                assert!(
-                    op["tags"] == serde_json::json!(["aporia"]),
-                    "{method} {path}"
-                );
-                assert!(op["summary"].is_string(), "{method} {path}");
             }
         }
-        served.sort();
-        let mut expected: Vec<(String, String)> = [
-            ("GET", "/v1beta/capabilities"),
-            ("GET", "/v1beta/environments"),
-            ("POST", "/v1beta/environments"),
-            ("GET", "/v1beta/models"),
-            ("POST", "/v1beta/models"),
-            ("GET", "/v1beta/models/{id}"),
-            ("DELETE", "/v1beta/models/{id}"),
-            ("POST", "/v1beta/models/{id}/owner"),
-            ("GET", "/v1beta/models/{id}/tags"),
-            ("POST", "/v1beta/models/{id}/tags"),
-            ("DELETE", "/v1beta/models/{id}/tags/{key}"),
-            ("GET", "/v1beta/models/{id}/versions"),
-            ("POST", "/v1beta/models/{id}/versions"),
-            ("GET", "/v1beta/models/{id}/versions/{version}"),
-            (
-                "POST",
-                "/v1beta/models/{id}/versions/{version}/feature_importance",
-            ),
-            (
-                "POST",
-                "/v1beta/models/{id}/versions/{version}/feature_positions",
-            ),
-            (
-                "GET",
-                "/v1beta/models/{id}/versions/{version}/sync_status/{dataset}",
-            ),
-            ("POST", "/v1beta/models/{id}/versions/{version}/{kind}"),
-            ("GET", "/v1beta/monitors"),
-            ("POST", "/v1beta/monitors"),
-            ("GET", "/v1beta/monitors/{id}"),
-            ("PATCH", "/v1beta/monitors/{id}"),
-            ("DELETE", "/v1beta/monitors/{id}"),
-            ("GET", "/v1beta/alerts"),
-            ("GET", "/v1beta/alerts/{id}"),
-            ("POST", "/v1/controller/graphql"),
-            ("POST", "/v1/tenant-hasura/v1/graphql"),
-        ]
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
-        expected.sort();
-        assert_eq!(served, expected);
-        assert_eq!(ids.len(), 27);
-
-        assert!(doc.get("security").is_none(), "no document-wide security");
-        let components = &doc["components"];
+        let served: Vec<_> = ops.into_iter().map(|o| (o.method, o.path)).collect();
         assert_eq!(
-            components["securitySchemes"][super::TOKEN]["type"],
-            "http",
-            "{components}"
+            served,
+            routes(&[
+                ("GET", "/v1beta/capabilities"),
+                ("GET", "/v1beta/environments"),
+                ("POST", "/v1beta/environments"),
+                ("GET", "/v1beta/models"),
+                ("POST", "/v1beta/models"),
+                ("GET", "/v1beta/models/{id}"),
+                ("DELETE", "/v1beta/models/{id}"),
+                ("POST", "/v1beta/models/{id}/owner"),
+                ("GET", "/v1beta/models/{id}/tags"),
+                ("POST", "/v1beta/models/{id}/tags"),
+                ("DELETE", "/v1beta/models/{id}/tags/{key}"),
+                ("GET", "/v1beta/models/{id}/versions"),
+                ("POST", "/v1beta/models/{id}/versions"),
+                ("GET", "/v1beta/models/{id}/versions/{version}"),
+                (
+                    "POST",
+                    "/v1beta/models/{id}/versions/{version}/feature_importance",
+                ),
+                (
+                    "POST",
+                    "/v1beta/models/{id}/versions/{version}/feature_positions",
+                ),
+                (
+                    "GET",
+                    "/v1beta/models/{id}/versions/{version}/sync_status/{dataset}",
+                ),
+                ("POST", "/v1beta/models/{id}/versions/{version}/{kind}"),
+                ("GET", "/v1beta/monitors"),
+                ("POST", "/v1beta/monitors"),
+                ("GET", "/v1beta/monitors/{id}"),
+                ("PATCH", "/v1beta/monitors/{id}"),
+                ("DELETE", "/v1beta/monitors/{id}"),
+                ("GET", "/v1beta/alerts"),
+                ("GET", "/v1beta/alerts/{id}"),
+                ("POST", "/v1/controller/graphql"),
+                ("POST", "/v1/tenant-hasura/v1/graphql"),
+            ])
         );
-        assert_eq!(
-            components["securitySchemes"][super::TOKEN]["scheme"],
-            "bearer"
-        );
-        let schemas = components["schemas"].as_object().expect("schemas");
-        for name in schemas.keys() {
-            assert!(name.starts_with("Aporia"), "schema {name} has no prefix");
-        }
-        let mut all = Vec::new();
-        refs(&doc, &mut all);
-        assert!(!all.is_empty());
-        for r in all {
-            let name = r
-                .strip_prefix("#/components/schemas/")
-                .unwrap_or_else(|| panic!("unexpected $ref {r}"));
-            assert!(schemas.contains_key(name), "{r} does not resolve");
-        }
+        let schemes = &json["components"]["securitySchemes"];
+        assert_eq!(schemes[super::TOKEN]["type"], "http");
+        assert_eq!(schemes[super::TOKEN]["scheme"], "bearer");
     }
 }

@@ -370,120 +370,52 @@ pub struct ApresDeleted {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
-    use std::collections::BTreeSet;
-
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "patch", "head", "options", "trace",
-    ];
-
-    /// Every `$ref` under `v`.
-    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(r)) = m.get("$ref") {
-                    out.push(r);
-                }
-                m.values().for_each(|v| refs(v, out));
-            }
-            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
-    }
+    use plinth_plugin_api::openapi_checks::{DocumentRules, check_plugin_document, routes};
 
     #[test]
     fn the_document_covers_every_route_with_auth_errors_and_resolved_refs() {
         let doc = crate::routes::api().into_openapi();
-        let doc = serde_json::to_value(&doc).expect("the document serializes");
-        let mut served = Vec::new();
-        let mut ids = BTreeSet::new();
-        for (path, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("a path item") {
-                if !METHODS.contains(&method.as_str()) {
-                    continue;
-                }
-                served.push((method.to_uppercase(), path.clone()));
-                let id = op["operationId"].as_str().expect("an operationId");
-                assert!(id.starts_with("apres_"), "{id}");
-                assert!(ids.insert(id.to_owned()), "duplicate operationId {id}");
-                let schemes: Vec<&str> = op["security"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("{method} {path} has no security"))
-                    .iter()
-                    .flat_map(|r| r.as_object().expect("a requirement").keys())
-                    .map(String::as_str)
-                    .collect();
-                let wanted = if path.starts_with("/admin/") {
-                    super::ADMIN_KEY
-                } else {
-                    super::RECIPE_KEY
-                };
-                assert_eq!(schemes, [wanted], "{method} {path}");
-                let responses = op["responses"].as_object().expect("responses");
-                assert!(
-                    responses.contains_key("200") || responses.contains_key("201"),
-                    "{method} {path}"
-                );
-                assert!(
-                    responses
-                        .keys()
-                        .any(|s| s.starts_with('4') || s.starts_with('5')),
-                    "{method} {path} has no error response"
-                );
-                assert!(
-                    op["tags"] == serde_json::json!(["apres"]),
-                    "{method} {path}"
-                );
-                assert!(op["summary"].is_string(), "{method} {path}");
-            }
-        }
-        served.sort();
-        let mut expected: Vec<(String, String)> = [
-            ("GET", "/api/v1/recipe"),
-            ("GET", "/api/v1/recipes/{id}"),
-            ("POST", "/api/v1/recipe/load_batch"),
-            ("GET", "/api/v1/recipe/golden_set"),
-            ("DELETE", "/api/v1/recipe/golden_set"),
-            ("GET", "/api/v1/task_batches"),
-            ("POST", "/api/v1/task_batches"),
-            ("GET", "/api/v1/task_batches/{id}"),
-            ("GET", "/api/v1/task_batches/{id}/output"),
-            ("GET", "/api/v1/task_batches/{id}/tasks"),
-            ("GET", "/admin/api/apres/recipes"),
-            ("POST", "/admin/api/apres/recipes"),
-            ("DELETE", "/admin/api/apres/recipes/{id}"),
-        ]
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
-        expected.sort();
-        assert_eq!(served, expected);
-
-        assert!(doc.get("security").is_none(), "no document-wide security");
-        let components = &doc["components"];
-        for scheme in [super::RECIPE_KEY, super::ADMIN_KEY] {
-            assert!(
-                components["securitySchemes"][scheme].is_object(),
-                "{scheme}"
-            );
-        }
-        assert_eq!(
-            components["securitySchemes"][super::RECIPE_KEY],
-            serde_json::json!({"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": components["securitySchemes"][super::RECIPE_KEY]["description"]})
+        let ops = check_plugin_document(
+            &doc,
+            DocumentRules {
+                tag: "apres",
+                operation_prefix: "apres_",
+                schema_prefix: "Apres",
+            },
         );
-        let schemas = components["schemas"].as_object().expect("schemas");
-        for name in schemas.keys() {
-            assert!(name.starts_with("Apres"), "schema {name} has no prefix");
+        for op in &ops {
+            let wanted = if op.path.starts_with("/admin/") {
+                super::ADMIN_KEY
+            } else {
+                super::RECIPE_KEY
+            };
+            assert_eq!(op.schemes, [wanted], "{} {}", op.method, op.path);
         }
-        let mut all = Vec::new();
-        refs(&doc, &mut all);
-        assert!(!all.is_empty());
-        for r in all {
-            let name = r
-                .strip_prefix("#/components/schemas/")
-                .unwrap_or_else(|| panic!("unexpected $ref {r}"));
-            assert!(schemas.contains_key(name), "{r} does not resolve");
-        }
+        let served: Vec<_> = ops.into_iter().map(|o| (o.method, o.path)).collect();
+        assert_eq!(
+            served,
+            routes(&[
+                ("GET", "/api/v1/recipe"),
+                ("GET", "/api/v1/recipes/{id}"),
+                ("POST", "/api/v1/recipe/load_batch"),
+                ("GET", "/api/v1/recipe/golden_set"),
+                ("DELETE", "/api/v1/recipe/golden_set"),
+                ("GET", "/api/v1/task_batches"),
+                ("POST", "/api/v1/task_batches"),
+                ("GET", "/api/v1/task_batches/{id}"),
+                ("GET", "/api/v1/task_batches/{id}/output"),
+                ("GET", "/api/v1/task_batches/{id}/tasks"),
+                ("GET", "/admin/api/apres/recipes"),
+                ("POST", "/admin/api/apres/recipes"),
+                ("DELETE", "/admin/api/apres/recipes/{id}"),
+            ])
+        );
+        let schemes = &serde_json::to_value(&doc).expect("JSON")["components"]["securitySchemes"];
+        assert!(schemes[super::ADMIN_KEY].is_object());
+        assert_eq!(
+            schemes[super::RECIPE_KEY],
+            serde_json::json!({"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": schemes[super::RECIPE_KEY]["description"]})
+        );
     }
 }
