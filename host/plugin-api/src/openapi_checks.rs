@@ -34,9 +34,10 @@ const METHODS: [&str; 8] = [
 ];
 
 /// Checks `doc` against `rules` and the rules of every plugin document, panicking with the
-/// operation at fault: unique prefixed operation ids, a summary, the plugin's tag, a security
-/// requirement naming registered schemes, a success and an error response; no document-wide
-/// security; prefixed schema names; every `$ref` resolving to a schema. Answers the
+/// operation at fault: unique prefixed operation ids, a non-empty summary, the plugin's tag,
+/// every `{param}` of the path declared as a path parameter, a security requirement naming
+/// registered schemes, a success and an error response; no document-wide security; prefixed
+/// schema names; at least one `$ref`, each resolving to a schema. Answers the
 /// operations sorted by method and path, for the plugin to compare with its routes.
 pub fn check_plugin_document(doc: &OpenApi, rules: DocumentRules<'_>) -> Vec<DocumentedOperation> {
     let doc = serde_json::to_value(doc).expect("the document serializes");
@@ -60,7 +61,10 @@ pub fn check_plugin_document(doc: &OpenApi, rules: DocumentRules<'_>) -> Vec<Doc
                 ids.insert(id.to_owned()),
                 "{what}: duplicate operationId {id}"
             );
-            assert!(op["summary"].is_string(), "{what}: no summary");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{what}: no summary"
+            );
             assert_eq!(op["tags"], serde_json::json!([rules.tag]), "{what}: tags");
             let named: Vec<String> = op["security"]
                 .as_array()
@@ -74,6 +78,20 @@ pub fn check_plugin_document(doc: &OpenApi, rules: DocumentRules<'_>) -> Vec<Doc
                     schemes[scheme].is_object(),
                     "{what}: scheme {scheme} is not registered"
                 );
+            }
+            let params = op["parameters"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for segment in path.split('/') {
+                if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    assert!(
+                        params
+                            .iter()
+                            .any(|p| p["name"] == name && p["in"] == "path"),
+                        "{what}: path parameter {name} is not declared"
+                    );
+                }
             }
             let responses = op["responses"].as_object().expect("responses");
             assert!(
@@ -103,6 +121,7 @@ pub fn check_plugin_document(doc: &OpenApi, rules: DocumentRules<'_>) -> Vec<Doc
     }
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
+    assert!(!refs.is_empty(), "no operation refers to a schema");
     for r in refs {
         let name = r
             .strip_prefix("#/components/schemas/")
@@ -204,6 +223,15 @@ mod tests {
     #[should_panic(expected = "operationId x")]
     fn an_unprefixed_operation_id_is_caught() {
         check_plugin_document(&doc("x", "#/components/schemas/DemoBody"), RULES);
+    }
+
+    #[test]
+    #[should_panic(expected = "path parameter id is not declared")]
+    fn an_undeclared_path_parameter_is_caught() {
+        let mut doc = doc("demo_x", "#/components/schemas/DemoBody");
+        let item = doc.paths.paths.shift_remove("/x").expect("/x");
+        doc.paths.paths.insert("/x/{id}".into(), item);
+        check_plugin_document(&doc, RULES);
     }
 
     #[test]

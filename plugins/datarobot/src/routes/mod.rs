@@ -143,118 +143,87 @@ pub(crate) fn done(headers: &HeaderMap) -> Answer {
 
 #[cfg(test)]
 mod openapi_tests {
+    use plinth_plugin_api::openapi_checks::{
+        DocumentRules, DocumentedOperation, check_plugin_document, routes,
+    };
     use serde_json::Value;
-    use std::collections::BTreeSet;
 
     /// Every route the plugin serves, as (method, path).
     const EXPECTED: [(&str, &str); 30] = [
-        ("get", "/api/v2/version"),
-        ("get", "/api/v2/predictionServers"),
-        ("get", "/api/v2/status/{status}"),
-        ("get", "/api/v2/deployments"),
-        ("get", "/api/v2/deployments/{id}"),
-        ("patch", "/api/v2/deployments/{id}"),
-        ("delete", "/api/v2/deployments/{id}"),
-        ("patch", "/api/v2/deployments/{id}/status"),
-        ("get", "/api/v2/deployments/{id}/settings"),
-        ("patch", "/api/v2/deployments/{id}/settings"),
-        ("get", "/api/v2/deployments/{id}/healthSettings"),
-        ("patch", "/api/v2/deployments/{id}/healthSettings"),
-        ("get", "/api/v2/deployments/{id}/healthSettings/defaults"),
-        ("get", "/api/v2/deployments/{id}/capabilities"),
-        ("get", "/api/v2/deployments/{id}/features"),
-        ("post", "/api/v2/deployments/{id}/tags"),
-        ("patch", "/api/v2/deployments/{id}/tags/{tag}"),
-        ("delete", "/api/v2/deployments/{id}/tags/{tag}"),
-        ("get", "/api/v2/deployments/{id}/serviceStats"),
-        ("get", "/api/v2/deployments/{id}/serviceStatsOverTime"),
-        ("get", "/api/v2/deployments/{id}/predictionsOverTime"),
+        ("GET", "/api/v2/version"),
+        ("GET", "/api/v2/predictionServers"),
+        ("GET", "/api/v2/status/{status}"),
+        ("GET", "/api/v2/deployments"),
+        ("GET", "/api/v2/deployments/{id}"),
+        ("PATCH", "/api/v2/deployments/{id}"),
+        ("DELETE", "/api/v2/deployments/{id}"),
+        ("PATCH", "/api/v2/deployments/{id}/status"),
+        ("GET", "/api/v2/deployments/{id}/settings"),
+        ("PATCH", "/api/v2/deployments/{id}/settings"),
+        ("GET", "/api/v2/deployments/{id}/healthSettings"),
+        ("PATCH", "/api/v2/deployments/{id}/healthSettings"),
+        ("GET", "/api/v2/deployments/{id}/healthSettings/defaults"),
+        ("GET", "/api/v2/deployments/{id}/capabilities"),
+        ("GET", "/api/v2/deployments/{id}/features"),
+        ("POST", "/api/v2/deployments/{id}/tags"),
+        ("PATCH", "/api/v2/deployments/{id}/tags/{tag}"),
+        ("DELETE", "/api/v2/deployments/{id}/tags/{tag}"),
+        ("GET", "/api/v2/deployments/{id}/serviceStats"),
+        ("GET", "/api/v2/deployments/{id}/serviceStatsOverTime"),
+        ("GET", "/api/v2/deployments/{id}/predictionsOverTime"),
         (
-            "get",
+            "GET",
             "/api/v2/deployments/{id}/predictionsVsActualsOverTime",
         ),
-        ("get", "/api/v2/deployments/{id}/targetDrift"),
-        ("get", "/api/v2/deployments/{id}/featureDrift"),
-        ("get", "/api/v2/deployments/{id}/featureDriftOverTime"),
-        ("get", "/api/v2/deployments/{id}/accuracy"),
-        ("get", "/api/v2/deployments/{id}/accuracyOverTime"),
-        ("post", "/api/v2/deployments/{id}/actuals/fromJSON"),
-        ("get", "/api/v2/deployments/{id}/predictionResults"),
-        ("post", "/api/v2/deployments/{id}/monitoringDataDeletions"),
-    ];
-
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ("GET", "/api/v2/deployments/{id}/targetDrift"),
+        ("GET", "/api/v2/deployments/{id}/featureDrift"),
+        ("GET", "/api/v2/deployments/{id}/featureDriftOverTime"),
+        ("GET", "/api/v2/deployments/{id}/accuracy"),
+        ("GET", "/api/v2/deployments/{id}/accuracyOverTime"),
+        ("POST", "/api/v2/deployments/{id}/actuals/fromJSON"),
+        ("GET", "/api/v2/deployments/{id}/predictionResults"),
+        ("POST", "/api/v2/deployments/{id}/monitoringDataDeletions"),
     ];
 
     fn document() -> Value {
         let (_router, api) = super::api().split_for_parts();
-        let text = serde_json::to_string_pretty(&api).expect("the document serializes");
-        serde_json::from_str(&text).expect("the document is JSON")
+        serde_json::to_value(&api).expect("the document serializes")
     }
 
-    fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
-        let mut out = Vec::new();
-        for (path, item) in doc["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("path item") {
-                if METHODS.contains(&method.as_str()) {
-                    out.push((method.clone(), path.clone(), op));
-                }
-            }
-        }
-        out
-    }
-
-    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-        match value {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    match (k.as_str(), v) {
-                        ("$ref", Value::String(r)) => out.push(r),
-                        _ => refs(v, out),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
+    /// The rules every plugin document keeps (prefixed unique ids, tag, summary, declared path
+    /// parameters, registered security, prefixed schemas, resolving refs), then DataRobot's.
+    fn checked() -> Vec<DocumentedOperation> {
+        let (_router, api) = super::api().split_for_parts();
+        check_plugin_document(
+            &api,
+            DocumentRules {
+                tag: "datarobot",
+                operation_prefix: "datarobot_",
+                schema_prefix: "DataRobot",
+            },
+        )
     }
 
     #[test]
     fn every_served_route_is_documented() {
-        let doc = document();
-        let documented: BTreeSet<(String, String)> = operations(&doc)
-            .into_iter()
-            .map(|(m, p, _)| (m, p))
-            .collect();
-        let expected: BTreeSet<(String, String)> = EXPECTED
-            .iter()
-            .map(|(m, p)| (m.to_string(), p.to_string()))
-            .collect();
-        assert_eq!(documented, expected);
-        assert_eq!(operations(&doc).len(), EXPECTED.len());
+        let documented: Vec<(String, String)> =
+            checked().into_iter().map(|o| (o.method, o.path)).collect();
+        assert_eq!(documented, routes(&EXPECTED));
+        assert_eq!(documented.len(), EXPECTED.len());
     }
 
     #[test]
     fn every_operation_is_complete() {
         let doc = document();
-        let mut ids = BTreeSet::new();
-        for (method, path, op) in operations(&doc) {
-            let what = format!("{method} {path}");
-            let id = op["operationId"].as_str().expect(&what);
-            assert!(id.starts_with("datarobot_"), "{what}: {id}");
-            assert!(ids.insert(id.to_owned()), "{what}: duplicate {id}");
-            assert_eq!(op["tags"], serde_json::json!(["datarobot"]), "{what}");
-            assert!(
-                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-                "{what}"
-            );
+        for op in checked() {
+            let what = format!("{} {}", op.method, op.path);
+            let operation = &doc["paths"][&op.path][op.method.to_lowercase()];
             assert_eq!(
-                op["security"],
+                operation["security"],
                 serde_json::json!([{"dataRobotToken": []}]),
                 "{what}"
             );
-            let responses = op["responses"].as_object().expect(&what);
+            let responses = operation["responses"].as_object().expect(&what);
             assert!(responses.contains_key("401"), "{what}");
             for (status, response) in responses {
                 if status.as_str() >= "400" {
@@ -265,36 +234,6 @@ mod openapi_tests {
                     );
                 }
             }
-            // Every `{param}` of the path is declared, as a path parameter.
-            let params = op["parameters"].as_array().cloned().unwrap_or_default();
-            for segment in path.split('/') {
-                if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    assert!(
-                        params
-                            .iter()
-                            .any(|p| p["name"] == name && p["in"] == "path"),
-                        "{what}: {name}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_ref_resolves_and_names_are_prefixed() {
-        let doc = document();
-        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
-        for name in schemas.keys() {
-            assert!(name.starts_with("DataRobot"), "{name}");
-        }
-        let mut found = Vec::new();
-        refs(&doc, &mut found);
-        assert!(!found.is_empty());
-        for r in found {
-            let name = r
-                .strip_prefix("#/components/schemas/")
-                .unwrap_or_else(|| panic!("{r} is not a schema reference"));
-            assert!(schemas.contains_key(name), "{r} does not resolve");
         }
     }
 
