@@ -186,32 +186,6 @@ pub enum AporiaModelType {
     Ranking,
 }
 
-/// A monitor type.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum AporiaMonitorType {
-    /// `model_activity`.
-    ModelActivity,
-    /// `missing_values`.
-    MissingValues,
-    /// `data_drift`.
-    DataDrift,
-    /// `prediction_drift`.
-    PredictionDrift,
-    /// `values_range`.
-    ValuesRange,
-    /// `new_values`.
-    NewValues,
-    /// `model_staleness`.
-    ModelStaleness,
-    /// `performance_degradation`.
-    PerformanceDegradation,
-    /// `metric_change`.
-    MetricChange,
-    /// `custom_metric`.
-    CustomMetric,
-}
-
 /// A model version, with everything about it.
 #[derive(ToSchema)]
 pub struct AporiaVersion {
@@ -510,9 +484,10 @@ pub struct AporiaMonitors {
 pub struct AporiaMonitorRequest {
     /// A non-blank name.
     pub name: String,
-    /// The monitor type.
+    /// The monitor type (`custom_metric`, which Aporia's client knows, is refused: its
+    /// metrics are defined in Aporia's console).
     #[schema(rename = "type")]
-    pub kind: AporiaMonitorType,
+    pub kind: crate::monitors::config::MonitorKind,
     /// A five-field cron expression.
     pub scheduling: String,
     /// `{"configuration": {"focal", "metric", "actions", "logicEvaluations", ...},
@@ -757,6 +732,17 @@ mod tests {
                 ("POST", "/v1/tenant-hasura/v1/graphql"),
             ])
         );
+        let types = json["components"]["schemas"]["AporiaMonitorType"]["enum"]
+            .as_array()
+            .expect("the monitor types");
+        assert_eq!(types.len(), 9);
+        for name in types {
+            let name = name.as_str().expect("a type name");
+            assert!(
+                crate::monitors::config::MonitorKind::parse(name).is_ok(),
+                "documented monitor type {name} is refused"
+            );
+        }
         let schemes = &json["components"]["securitySchemes"];
         assert_eq!(schemes[super::TOKEN]["type"], "http");
         assert_eq!(schemes[super::TOKEN]["scheme"], "bearer");

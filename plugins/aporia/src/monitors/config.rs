@@ -6,8 +6,9 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use serde_json::{Map, Value};
 
-/// What a monitor computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a monitor computes; in the OpenAPI document, the `type` values Plinth evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = AporiaMonitorType, rename_all = "snake_case")]
 pub enum MonitorKind {
     /// Predictions in the focal window.
     ModelActivity,
