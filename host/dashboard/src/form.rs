@@ -1,10 +1,8 @@
 //! Reading `application/x-www-form-urlencoded` bodies and checking their CSRF token.
 
-use crate::csrf;
-use crate::pages::errors;
+use crate::csrf::{self, CsrfFailure};
 use crate::session::SessionView;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use std::collections::HashMap;
 
 /// A decoded form: field name to value (the last one wins).
@@ -17,10 +15,14 @@ pub fn parse(body: &[u8]) -> Form {
         .unwrap_or_default()
 }
 
-/// The form of a state-changing POST, once its `Origin` and CSRF token pass; else the 403 page.
-pub fn verified(session: &SessionView, headers: &HeaderMap, body: &[u8]) -> Result<Form, Response> {
+/// The form of a state-changing POST, once its `Origin` and CSRF token pass (else the caller
+/// answers [`crate::pages::errors::forbidden`]).
+pub fn verified(
+    session: &SessionView,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Form, CsrfFailure> {
     let form = parse(body);
-    csrf::check(&session.csrf, form.get("csrf").map(String::as_str), headers)
-        .map_err(errors::forbidden)?;
+    csrf::check(&session.csrf, form.get("csrf").map(String::as_str), headers)?;
     Ok(form)
 }

@@ -6,6 +6,7 @@ use super::layout::{csrf_field, page, respond};
 use crate::api_client::segment;
 use crate::app::{AppState, Authenticated, Dashboard, service_url, session_lost};
 use crate::form;
+use crate::pages::errors;
 use crate::session::{Flash, SessionView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -60,8 +61,8 @@ pub async fn enable(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = form::verified(&session, &headers, &body) {
-        return refused;
+    if let Err(failure) = form::verified(&session, &headers, &body) {
+        return errors::forbidden(failure);
     }
     let path = format!("/admin/api/services/{}/actions/enable", segment(&id));
     act(&state, &session, &id, &path, |_| {
@@ -78,8 +79,8 @@ pub async fn disable(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = form::verified(&session, &headers, &body) {
-        return refused;
+    if let Err(failure) = form::verified(&session, &headers, &body) {
+        return errors::forbidden(failure);
     }
     let path = format!("/admin/api/services/{}/actions/disable", segment(&id));
     act(&state, &session, &id, &path, |_| {
@@ -98,7 +99,7 @@ pub async fn switch(
 ) -> Response {
     let form = match form::verified(&session, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return refused,
+        Err(failure) => return errors::forbidden(failure),
     };
     let generation = form.get("generation").map(|g| g.trim()).unwrap_or_default();
     if generation.is_empty() {
@@ -128,8 +129,8 @@ pub async fn switch_newest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = form::verified(&session, &headers, &body) {
-        return refused;
+    if let Err(failure) = form::verified(&session, &headers, &body) {
+        return errors::forbidden(failure);
     }
     let path = format!(
         "/admin/api/services/{}/actions/switchToNewest",

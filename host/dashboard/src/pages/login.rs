@@ -84,8 +84,8 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
 /// `POST /ui/logout` (CSRF-checked): ends the session and deletes the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(session) = cookie::session_id(&headers).and_then(|id| state.sessions.get(&id)) {
-        if let Err(response) = form::verified(&session, &headers, &body) {
-            return response;
+        if let Err(failure) = form::verified(&session, &headers, &body) {
+            return errors::forbidden(failure);
         }
         state.sessions.remove(&session.id);
     }
