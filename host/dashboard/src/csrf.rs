@@ -33,19 +33,30 @@ pub fn check(
     }
 }
 
-/// Refuses a request whose `Origin` is present and is not `scheme://<Host>`; `Origin: null`
-/// (sandboxed frames, some redirects) is refused too.
+/// Refuses a request whose `Origin` is present and is not `scheme://<Host>`, and one whose
+/// `Sec-Fetch-Site` is present and is not `same-origin`.
+///
+/// `Origin: null` is what browsers send on a same-origin form POST from a page with
+/// `Referrer-Policy: no-referrer` (the Fetch standard serialises the origin as `null` under
+/// that policy; Chromium does), which every dashboard page has. So `null` passes only when the
+/// browser also says `Sec-Fetch-Site: same-origin`; a sandboxed frame or a cross-site page
+/// sends `null` with `cross-site` (or, in a browser too old for `Sec-Fetch-Site`, is refused).
 pub fn check_origin(headers: &HeaderMap) -> Result<(), CsrfFailure> {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or_default());
+    if fetch_site.is_some_and(|site| site != "same-origin") {
+        return Err(CsrfFailure::ForeignOrigin);
+    }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
+    let origin = origin.to_str().unwrap_or_default();
+    if origin == "null" && fetch_site == Some("same-origin") {
+        return Ok(());
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let same = origin
-        .to_str()
-        .ok()
-        .zip(host)
-        .is_some_and(|(origin, host)| same_authority(origin, host));
-    if same {
+    if host.is_some_and(|host| same_authority(origin, host)) {
         Ok(())
     } else {
         Err(CsrfFailure::ForeignOrigin)
@@ -101,6 +112,34 @@ mod tests {
         assert_eq!(check("t0k", Some(""), &h), Err(CsrfFailure::MissingToken));
         assert_eq!(check("t0k", Some("t0j"), &h), Err(CsrfFailure::WrongToken));
         assert_eq!(check("t0k", Some("t0kk"), &h), Err(CsrfFailure::WrongToken));
+    }
+
+    #[test]
+    fn a_null_origin_passes_only_when_the_browser_says_same_origin() {
+        let mut h = headers(Some("null"), "plinth:8080");
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert_eq!(check("t0k", Some("t0k"), &h), Ok(()));
+        for site in ["cross-site", "same-site", "none"] {
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            assert_eq!(
+                check("t0k", Some("t0k"), &h),
+                Err(CsrfFailure::ForeignOrigin),
+                "{site}"
+            );
+        }
+        let mut h = headers(None, "plinth:8080");
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert_eq!(
+            check("t0k", Some("t0k"), &h),
+            Err(CsrfFailure::ForeignOrigin)
+        );
+        let mut h = headers(Some("https://evil.example"), "plinth:8080");
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert_eq!(
+            check("t0k", Some("t0k"), &h),
+            Err(CsrfFailure::ForeignOrigin),
+            "a lying header does not override Origin"
+        );
     }
 
     #[test]

@@ -466,3 +466,30 @@ async fn a_key_revoked_meanwhile_ends_the_session() {
         "the session is gone"
     );
 }
+
+#[tokio::test]
+async fn a_browser_form_post_under_no_referrer_is_accepted() {
+    // What Chromium sends for a same-origin form POST from a `Referrer-Policy: no-referrer`
+    // page: `Origin: null` with `Sec-Fetch-Site: same-origin`.
+    let h = Harness::new(vec![Svc::new("svc")]);
+    let b = h.login().await;
+    let post = |site: &'static str| {
+        axum::http::Request::post("/ui/services/svc/disable")
+            .header(header::HOST, support::HOST)
+            .header(header::COOKIE, &b.cookie)
+            .header(header::ORIGIN, "null")
+            .header("sec-fetch-site", site)
+            .body(axum::body::Body::from(format!("csrf={}", b.csrf)))
+            .unwrap()
+    };
+    assert_eq!(
+        h.send(post("cross-site")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(h.fake.service("svc").enabled);
+    assert_eq!(
+        h.send(post("same-origin")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(!h.fake.service("svc").enabled);
+}
