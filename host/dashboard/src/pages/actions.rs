@@ -46,7 +46,7 @@ fn confirm(session: &SessionView, id: &str, enable: bool) -> Response {
         p { (consequence) }
         form.inline method="post" action={ (url) "/" (verb.to_lowercase()) } {
             (csrf_field(session))
-            button.danger[!enable] type="submit" { (verb) " " (id) }
+            button class=[(!enable).then_some("danger")] type="submit" { (verb) " " (id) }
         }
         " " a.button href=(url) { "Cancel" }
     };

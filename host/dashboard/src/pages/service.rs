@@ -94,20 +94,22 @@ fn routing(session: &SessionView, detail: &ServiceDetail, generations: &Generati
             }
         }
         @if !generations.generations.is_empty() {
-            form.inline method="post" action={ (url) "/switch" } {
-                (csrf_field(session))
-                label for="generation" { "Send every call to " }
-                select #generation name="generation" {
-                    @for g in generations.generations.iter().rev() {
-                        option value=(g.id) selected[g.active] { (g.id) }
+            div.controls {
+                form.inline method="post" action={ (url) "/switch" } {
+                    (csrf_field(session))
+                    label for="generation" { "Send every call to " }
+                    select #generation name="generation" {
+                        @for g in generations.generations.iter().rev() {
+                            option value=(g.id) selected[g.active] { (g.id) }
+                        }
                     }
+                    " " button type="submit" { "Switch" }
                 }
-                " " button type="submit" { "Switch" }
-            }
-            " "
-            form.inline method="post" action={ (url) "/switch-newest" } {
-                (csrf_field(session))
-                button type="submit" { "Switch to newest" }
+                " "
+                form.inline method="post" action={ (url) "/switch-newest" } {
+                    (csrf_field(session))
+                    button type="submit" { "Switch to newest" }
+                }
             }
         }
     }
@@ -126,7 +128,7 @@ fn generation_table(list: &GenerationList) -> Markup {
                 } }
                 tbody {
                     @for g in list.generations.iter().rev() {
-                        tr.active[g.active] {
+                        tr class=[g.active.then_some("active")] {
                             td { span.generation { (g.id) } }
                             td.num { (g.seq) }
                             td { (utc(g.created_at)) }
