@@ -1,0 +1,49 @@
+//! The time source of session expiry, injectable so that tests can move time forward.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Where the session store reads the current time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}
+
+/// The monotonic system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// A clock that moves only when told to: for tests of expiry.
+#[derive(Debug)]
+pub struct ManualClock {
+    start: Instant,
+    offset: Mutex<Duration>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock {
+            start: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        }
+    }
+}
+
+impl ManualClock {
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        self.start + *self.offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
