@@ -99,6 +99,36 @@ fn apres_batch_killed_mid_way_completes_with_every_task_once() {
     );
     assert_eq!(tasks.as_array().unwrap().len() as u64, ROWS);
 
+    // The admin listing of every plugin's jobs (what the dashboard's jobs page reads) shows
+    // the batch finished, with its counts; it is for admin keys only and checks its query.
+    let listing = server.admin_get("jobs?kind=apres.batch");
+    assert_eq!(listing.status, 200, "{}", listing.text);
+    let listing = listing.json();
+    let job = listing["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("batch {id} is not listed: {listing}"));
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(
+        (job["total"].as_u64(), job["done"].as_u64()),
+        (Some(ROWS), Some(ROWS)),
+        "{job}"
+    );
+    assert!(job["finishedAtMs"].as_i64().is_some(), "{job}");
+    let unauthenticated = server.get("/admin/api/jobs");
+    assert_eq!(unauthenticated.status, 401, "{}", unauthenticated.text);
+    assert_eq!(unauthenticated.error_type(), "Unauthorized");
+    let bad = server.admin_get("jobs?limit=0");
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(
+        bad.json()["message"].as_str().unwrap().contains("limit"),
+        "{}",
+        bad.text
+    );
+
     // One webhook per state change, in order, each signed with the recipe key.
     let start = Instant::now();
     let received: Vec<Received> = loop {

@@ -214,27 +214,34 @@ pub const SECURITY_SCHEME: &str = "jobsSignedUrl";
 #[derive(utoipa::OpenApi)]
 #[openapi(
     modifiers(&JobsSecurity),
-    tags((name = "jobs", description = "Pre-signed, expiring download links of the files and job outputs the batch plugins keep."))
+    tags((name = "jobs", description = "Pre-signed, expiring download links of the files and job outputs the batch plugins keep; the list of every batch job for admin keys."))
 )]
 pub struct JobsApiDoc;
 
-/// Registers the `jobsSignedUrl` scheme: the `signature` query parameter of a link.
+/// Registers the `jobsSignedUrl` scheme (the `signature` query parameter of a link) and the
+/// host's `adminKey`.
 pub struct JobsSecurity;
 
 impl utoipa::Modify for JobsSecurity {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                SECURITY_SCHEME,
-                SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
-                    "signature",
-                    "HMAC-SHA256 (hex) of `<path>\\n<expires>` under the installation's key, as \
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        // The host's admin key, as the host defines it (its definition wins in the merged
+        // document): `GET /admin/api/jobs` takes it.
+        components.add_security_scheme(
+            "adminKey",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+        components.add_security_scheme(
+            SECURITY_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "signature",
+                "HMAC-SHA256 (hex) of `<path>\\n<expires>` under the installation's key, as \
                      the link was issued; it is valid until `expires`",
-                ))),
-            );
+            ))),
+        );
     }
 }
 

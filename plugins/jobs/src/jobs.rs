@@ -186,6 +186,40 @@ impl Jobs {
         .collect()
     }
 
+    /// Every job (of the `state` and `kind` given, if any), newest first, at most `limit`.
+    pub async fn list_all(
+        &self,
+        limit: i64,
+        state: Option<crate::record::JobState>,
+        kind: Option<&str>,
+    ) -> Result<Vec<JobRecord>, sqlx::Error> {
+        let mut sql = format!("SELECT {COLUMNS} FROM job_jobs WHERE 1 = 1");
+        let mut binds = Vec::new();
+        if let Some(state) = state {
+            binds.push(state.as_str());
+            sql.push_str(&format!(" AND state = ${}", binds.len()));
+        }
+        if let Some(kind) = kind {
+            binds.push(kind);
+            sql.push_str(&format!(" AND kind = ${}", binds.len()));
+        }
+        sql.push_str(&format!(
+            " ORDER BY created_at DESC, id LIMIT ${}",
+            binds.len() + 1
+        ));
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        query
+            .bind(limit)
+            .fetch_all(self.db.pool())
+            .await?
+            .iter()
+            .map(JobRecord::from_row)
+            .collect()
+    }
+
     /// The items of a job from `from` (at most `limit`), in order.
     pub async fn items(
         &self,

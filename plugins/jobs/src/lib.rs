@@ -10,6 +10,7 @@
 //! pre-signed, expiring download links. Why this queue and not a library: ARCHITECTURE.md and
 //! `docs/notes/job-queue.md`.
 
+mod admin;
 pub mod cells;
 mod config;
 mod files;
@@ -25,6 +26,7 @@ mod test_hook;
 pub mod webhook;
 mod worker;
 
+pub use admin::{AdminState, api as admin_api, openapi_router as admin_openapi_router};
 pub use config::Config;
 pub use files::{
     JobsApiDoc, JobsError, api as download_api, base_url,

@@ -85,7 +85,12 @@ impl Plugin for JobsPlugin {
             })?;
         ctx.shared.insert(jobs.clone());
         Ok(Started {
-            routes: crate::files::openapi_router(jobs.clone()),
+            routes: crate::files::openapi_router(jobs.clone()).merge(crate::admin::openapi_router(
+                Arc::new(crate::admin::AdminState {
+                    jobs: jobs.clone(),
+                    host: ctx.host.clone(),
+                }),
+            )),
             tasks: jobs.spawn(&ctx.shutdown),
         })
     }

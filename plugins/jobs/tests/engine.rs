@@ -1,6 +1,6 @@
 //! The engine on SQLite and PostgreSQL: chunks committed in order, exactly one output per item
 //! after a worker dies mid-job, two engines on one database never processing an item twice,
-//! transient failures retried, webhooks delivered in order and retried.
+//! transient failures retried, webhooks delivered in order and retried, the admin listing.
 
 use async_trait::async_trait;
 use plinth_jobs::{
@@ -234,6 +234,53 @@ async fn retries_transient_failures(db: &PluginDb) {
     }
 }
 
+/// The admin listing: every kind and scope, newest first, filtered by state and kind, bounded.
+async fn lists_every_job(db: &PluginDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = engine(db, dir.path()).await;
+    jobs.register("double", Arc::new(Doubler::default()));
+    jobs.register("other", Arc::new(Doubler::default()));
+    for (id, kind, scope) in [
+        ("l1", "double", "s1"),
+        ("l2", "other", "s2"),
+        ("l3", "double", "s3"),
+    ] {
+        let mut j = job(id, 3);
+        j.kind = kind.into();
+        j.scope = scope.into();
+        jobs.submit(j).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    let ids = |v: Vec<JobRecord>| v.into_iter().map(|j| j.id).collect::<Vec<_>>();
+    let mine = |v: Vec<String>| {
+        v.into_iter()
+            .filter(|id| id.starts_with('l'))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        mine(ids(jobs.list_all(100, None, None).await.unwrap())),
+        ["l3", "l2", "l1"]
+    );
+    assert_eq!(
+        ids(jobs.list_all(100, None, Some("other")).await.unwrap()),
+        ["l2"]
+    );
+    assert_eq!(
+        mine(ids(jobs
+            .list_all(100, Some(JobState::Queued), Some("double"))
+            .await
+            .unwrap())),
+        ["l3", "l1"]
+    );
+    assert!(
+        jobs.list_all(100, Some(JobState::Running), Some("other"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(jobs.list_all(1, None, None).await.unwrap().len(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_on_sqlite() {
     let db = TestDatabase::sqlite();
@@ -241,6 +288,7 @@ async fn engine_on_sqlite() {
     runs_in_chunks(&db).await;
     retries_transient_failures(&db).await;
     resumes_after_a_dead_worker(&db).await;
+    lists_every_job(&db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,5 +301,6 @@ async fn engine_on_postgres() {
     retries_transient_failures(&db).await;
     resumes_after_a_dead_worker(&db).await;
     two_engines_share_the_queue(&db).await;
+    lists_every_job(&db).await;
     pg.finish().await;
 }
