@@ -25,8 +25,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The whole HTTP application, before path normalisation: the host's routes and the plugins'
-/// (each under its own prefixes), the OpenAPI document of all of them at `/openapi.json` and
-/// the docs page at `/docs`.
+/// (each under its own prefixes), the OpenAPI document of all of them at `/openapi.json`, the
+/// docs page at `/docs` and the web dashboard at `/` and `/ui/` (admin keys only).
 pub fn router(host: Arc<Host>, plugin_routes: OpenApiRouter) -> Router {
     let (host_routes, host_api) = OpenApiRouter::<Arc<Host>>::new()
         .routes(routes!(is_alive))
@@ -48,9 +48,17 @@ pub fn router(host: Arc<Host>, plugin_routes: OpenApiRouter) -> Router {
     api.merge(user_api::UserApiDoc::openapi());
     api.merge(plugin_api);
     let api = openapi::finish(api);
-    host_routes
+    let app = host_routes
         .merge(plugin_routes)
-        .merge(utoipa_swagger_ui::SwaggerUi::new(DOCS).url("/openapi.json", api))
+        .merge(utoipa_swagger_ui::SwaggerUi::new(DOCS).url("/openapi.json", api));
+    // The dashboard reads the same JSON application in-process, through the same path
+    // normalisation as a client's call.
+    let in_process =
+        Router::new().fallback_service(tower::util::MapRequest::new(app.clone(), normalize_path));
+    app.merge(plinth_dashboard::router(
+        in_process,
+        plinth_dashboard::DashboardConfig::default(),
+    ))
 }
 
 /// Where the interactive docs page lives; its index is `/docs/` (the one path whose trailing
