@@ -12,6 +12,7 @@ mod app;
 pub mod clock;
 mod cookie;
 mod csrf;
+mod datarobot;
 mod form;
 pub mod headers;
 mod model;
@@ -62,8 +63,13 @@ impl Default for DashboardConfig {
 pub fn router(api: Router, config: DashboardConfig) -> Router {
     let state = Arc::new(Dashboard {
         api: ApiClient::new(api),
-        sessions: SessionStore::new(config.clock, config.idle_timeout, config.absolute_timeout),
+        sessions: SessionStore::new(
+            config.clock.clone(),
+            config.idle_timeout,
+            config.absolute_timeout,
+        ),
         secure_cookie: config.secure_cookie,
+        clock: config.clock,
     });
     Router::new()
         .route("/", get(login::root))

@@ -493,3 +493,229 @@ async fn a_browser_form_post_under_no_referrer_is_accepted() {
     );
     assert!(!h.fake.service("svc").enabled);
 }
+
+/// `data-points` of the chart `name`, when the page has it.
+fn points_of(body: &str, name: &str) -> Option<usize> {
+    let marker = format!("data-chart=\"{name}\" data-points=\"");
+    let start = body.find(&marker)? + marker.len();
+    body[start..].split('"').next()?.parse().ok()
+}
+
+/// The `<figure>` of the chart `name`.
+fn figure_of<'a>(body: &'a str, name: &str) -> &'a str {
+    let marker = format!("data-chart=\"{name}\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} chart"));
+    let end = body[start..].find("</figure>").unwrap() + start;
+    &body[start..end]
+}
+
+#[tokio::test]
+async fn the_service_page_charts_every_bucket_of_the_period() {
+    let h = Harness::new(vec![Svc::new("svc")]);
+    let b = h.login().await;
+    let cookie = Some(b.cookie.as_str());
+    let page = h.get("/ui/services/svc", cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_secure("service page with charts", &page);
+    let body = &page.body;
+    // 24 h by default, hourly: 24 buckets.
+    for (chart, points) in [
+        ("requests", 24),
+        ("errors", 48),
+        ("latency", 72),
+        ("predictions", 24),
+        ("drift", 2),
+        ("accuracy", 0),
+    ] {
+        assert_eq!(points_of(body, chart), Some(points), "{chart}: {body}");
+        let figure = figure_of(body, chart);
+        assert_eq!(
+            figure.matches("<circle class=\"point\"").count(),
+            if chart == "drift" { 0 } else { points },
+            "{chart}: one circle per point"
+        );
+    }
+    let latency = figure_of(body, "latency");
+    for label in ["p50", "p90", "p99"] {
+        assert!(
+            latency.contains(&format!(">{label}</text>")),
+            "legend {label}"
+        );
+    }
+    assert!(
+        latency.contains("<title>p99: 122 ms · "),
+        "a tooltip with the value and the time: {latency}"
+    );
+    assert!(figure_of(body, "requests").contains("<title>requests: 33 · "));
+    assert!(figure_of(body, "predictions").contains("baseline mean"));
+    assert!(body.contains("Target drift of <code>churned</code>"));
+
+    // What was asked: the trailing slash, the metrics and quantiles, 24 hours in 1 h buckets.
+    let stats = h.fake.requests_to("/serviceStatsOverTime/?");
+    assert_eq!(stats.len(), 6, "{stats:?}");
+    for wanted in [
+        "metric=totalRequests&bucketSize=PT1H&start=",
+        "metric=userErrorRate&",
+        "metric=serverErrorRate&",
+        "metric=responseTime&bucketSize=PT1H&quantile=0.5&",
+        "metric=responseTime&bucketSize=PT1H&quantile=0.9&",
+        "metric=responseTime&bucketSize=PT1H&quantile=0.99&",
+    ] {
+        assert!(
+            stats.iter().any(|r| r.contains(wanted)),
+            "{wanted}: {stats:?}"
+        );
+    }
+    let first = &stats[0];
+    assert!(first.starts_with("/api/v2/deployments/svc~predict/serviceStatsOverTime/?"));
+    let param = |name: &str| {
+        let start = first.find(&format!("{name}=")).unwrap() + name.len() + 1;
+        let value = first[start..]
+            .split('&')
+            .next()
+            .unwrap()
+            .replace("%3A", ":");
+        support::fake_api::parse_ts(&value).unwrap()
+    };
+    assert_eq!(param("end") - param("start"), 24 * 3_600_000);
+    assert_eq!(param("end") % 3_600_000, 0, "on the hour");
+    for route in [
+        "/featureDrift/?",
+        "/healthSettings/",
+        "/predictionsOverTime/?bucketSize=PT1H&",
+        "/targetDrift/?",
+        "/accuracyOverTime/?bucketSize=PT1H&",
+    ] {
+        assert_eq!(h.fake.requests_to(route).len(), 1, "{route}");
+    }
+
+    // The period links.
+    assert!(body.contains("href=\"/ui/services/svc?endpoint=predict&amp;period=7d#monitoring\""));
+    let week = h
+        .get("/ui/services/svc?endpoint=predict&period=7d", cookie)
+        .await;
+    assert_eq!(
+        points_of(&week.body, "requests"),
+        Some(28),
+        "6-hour buckets"
+    );
+    assert_eq!(
+        points_of(&week.body, "predictions"),
+        Some(7),
+        "daily buckets"
+    );
+    let hour = h.get("/ui/services/svc?period=1h", cookie).await;
+    assert_eq!(points_of(&hour.body, "requests"), Some(1));
+    let score = h.get("/ui/services/svc?endpoint=score", cookie).await;
+    assert!(score.body.contains("<code>svc~score</code>"));
+    assert!(!h.fake.requests_to("/svc~score/").is_empty());
+}
+
+#[tokio::test]
+async fn no_traffic_renders_the_empty_state() {
+    let h = Harness::new(vec![Svc::new("svc")]);
+    h.fake.monitoring.lock().unwrap().traffic = false;
+    let b = h.login().await;
+    let body = h.get("/ui/services/svc", Some(&b.cookie)).await.body;
+    for chart in ["requests", "errors", "latency", "predictions"] {
+        assert_eq!(points_of(&body, chart), Some(0), "{chart}");
+        let figure = figure_of(&body, chart);
+        assert!(
+            figure.contains("no traffic in this period"),
+            "{chart}: {figure}"
+        );
+        assert!(!figure.contains("<svg"), "{chart}");
+    }
+    assert!(body.contains("No target drift score for this period"));
+}
+
+#[tokio::test]
+async fn a_failing_chart_call_shows_an_inline_error_and_the_rest_of_the_page() {
+    let h = Harness::new(vec![Svc::new("svc")]);
+    h.fake.monitoring.lock().unwrap().failing = vec![
+        "serviceStatsOverTime:responseTime".into(),
+        "featureDrift".into(),
+    ];
+    let b = h.login().await;
+    let page = h.get("/ui/services/svc", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for chart in ["latency", "drift"] {
+        let figure = figure_of(&page.body, chart);
+        assert!(figure.contains("data-error=\"true\""), "{chart}");
+        assert!(
+            figure.contains("Could not load this chart: the monitoring database failed"),
+            "{chart}: {figure}"
+        );
+    }
+    assert_eq!(
+        points_of(&page.body, "requests"),
+        Some(24),
+        "the rest is shown"
+    );
+    assert_eq!(points_of(&page.body, "predictions"), Some(24));
+    assert!(page.body.contains("Generations"));
+}
+
+#[tokio::test]
+async fn the_drift_table_lists_each_feature_with_its_score_escaped() {
+    let h = Harness::new(vec![Svc::new("svc")]);
+    h.fake.monitoring.lock().unwrap().features = vec![
+        ("age".into(), Some(0.31)),
+        ("<script>alert(1)</script>".into(), Some(0.04)),
+        ("zip".into(), None),
+    ];
+    let b = h.login().await;
+    let body = h.get("/ui/services/svc", Some(&b.cookie)).await.body;
+    assert!(!body.contains("<script>"), "{body}");
+    let start = body.find("<table class=\"drift\">").expect("a drift table");
+    let table = &body[start..start + body[start..].find("</table>").unwrap()];
+    for row in [
+        "<tr class=\"drifting\"><td>age</td><td class=\"num\">0.31</td>",
+        "<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class=\"num\">0.04</td>",
+        "<tr><td>zip</td><td class=\"num\">—</td>",
+    ] {
+        assert!(table.contains(row), "{row}: {table}");
+    }
+    let drift = figure_of(&body, "drift");
+    assert!(drift.contains("drift threshold: 0.15"));
+    assert_eq!(drift.matches("class=\"bar over\"").count(), 1);
+}
+
+#[tokio::test]
+async fn accuracy_is_charted_once_actuals_exist() {
+    let h = Harness::new(vec![Svc::new("svc")]);
+    let b = h.login().await;
+    let body = h.get("/ui/services/svc", Some(&b.cookie)).await.body;
+    assert!(figure_of(&body, "accuracy").contains("No actuals for this period"));
+    h.fake.monitoring.lock().unwrap().actuals = true;
+    let body = h.get("/ui/services/svc", Some(&b.cookie)).await.body;
+    assert_eq!(points_of(&body, "accuracy"), Some(24));
+    assert!(figure_of(&body, "accuracy").contains("Accuracy (RMSE) per bucket"));
+}
+
+#[tokio::test]
+async fn only_prediction_endpoints_are_charted() {
+    let mut svc = Svc::new("fn");
+    svc.endpoints.clear();
+    svc.functions = vec!["run".into()];
+    let mut mixed = Svc::new("mixed");
+    mixed.functions = vec!["helper".into()];
+    let h = Harness::new(vec![svc, mixed]);
+    let b = h.login().await;
+    let page = h.get("/ui/services/fn", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No prediction endpoint"));
+    assert!(!page.body.contains("data-chart="));
+    assert!(h.fake.requests_to("/api/v2/").is_empty());
+    let page = h
+        .get("/ui/services/mixed?endpoint=helper", Some(&b.cookie))
+        .await;
+    assert!(page.body.contains("helper is not a prediction endpoint"));
+    assert!(page.body.contains("<code>mixed~predict</code>"));
+    assert!(
+        h.fake.requests_to("helper").is_empty(),
+        "a function endpoint is no deployment"
+    );
+}
