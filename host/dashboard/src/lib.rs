@@ -8,6 +8,7 @@
 //! an `Origin` check, and a strict Content-Security-Policy on every response.
 
 mod api_client;
+mod aporia;
 mod app;
 pub mod clock;
 mod cookie;
@@ -27,7 +28,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use pages::{actions, login, overview, service};
+use pages::{actions, login, monitors, overview, service};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,6 +79,7 @@ pub fn router(api: Router, config: DashboardConfig) -> Router {
         .route("/ui/style.css", get(stylesheet))
         .route("/ui/login", get(login::form).post(login::submit))
         .route("/ui/logout", post(login::logout))
+        .route("/ui/monitors", get(monitors::monitors_page))
         .route("/ui/services/{id}", get(service::service_page))
         .route("/ui/services/{id}/switch", post(actions::switch))
         .route(

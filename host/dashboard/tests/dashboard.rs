@@ -116,6 +116,7 @@ async fn every_page_carries_the_security_headers_and_no_inline_code() {
         "/ui/services/svc/disable",
         "/ui/services/svc/enable",
         "/ui/services/missing",
+        "/ui/monitors",
     ] {
         let reply = h.get(path, cookie).await;
         assert_secure(path, &reply);
@@ -718,4 +719,51 @@ async fn only_prediction_endpoints_are_charted() {
         h.fake.requests_to("helper").is_empty(),
         "a function endpoint is no deployment"
     );
+}
+
+#[tokio::test]
+async fn the_monitors_page_lists_monitors_and_alerts_escaped() {
+    let evil = "<script>alert(1)</script>";
+    let h = Harness::new(vec![Svc::new("svc")]);
+    *h.fake.monitors.lock().unwrap() = vec![
+        support::fake_api::monitor(evil, true),
+        support::fake_api::monitor("quiet", false),
+    ];
+    *h.fake.alerts.lock().unwrap() = vec![support::fake_api::alert(evil, "42 calls < 100")];
+    assert_eq!(h.get("/ui/monitors", None).await.location(), "/ui/login");
+    let b = h.login().await;
+    let page = h.get("/ui/monitors", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_secure("monitors", &page);
+    let body = &page.body;
+    assert!(!body.contains(evil));
+    assert_eq!(
+        body.matches("&lt;script&gt;alert(1)&lt;/script&gt;")
+            .count(),
+        2
+    );
+    for expected in [
+        "quiet",
+        "model_activity",
+        "<code>0 * * * *</code>",
+        "2024-12-06T15:00:00.000Z: value 42",
+        "2024-12-06T16:00:00.000Z",
+        "HIGH",
+        "model_activity_threshold",
+        "42 calls &lt; 100",
+        "min 100",
+        "2024-12-06T15:00:01.000Z",
+        "href=\"/ui/monitors\"",
+    ] {
+        assert!(body.contains(expected), "{expected}: {body}");
+    }
+    assert_eq!(body.matches("span class=\"badge on\">enabled").count(), 1);
+    assert_eq!(body.matches("span class=\"badge off\">disabled").count(), 1);
+    assert_eq!(h.fake.requests_to("/v1beta/alerts?limit=50").len(), 1);
+
+    h.fake.monitors.lock().unwrap().clear();
+    h.fake.alerts.lock().unwrap().clear();
+    let body = h.get("/ui/monitors", Some(&b.cookie)).await.body;
+    assert!(body.contains("No monitor is defined"));
+    assert!(body.contains("No alert has been raised."));
 }

@@ -27,6 +27,7 @@ pub fn page(
                     @if let Some(session) = session {
                         nav {
                             a href="/ui/" { "Services" }
+                            a href="/ui/monitors" { "Monitors" }
                             form.inline method="post" action="/ui/logout" {
                                 (csrf_field(session))
                                 button type="submit" { "Log out" }

@@ -7,5 +7,6 @@ pub mod format;
 pub mod layout;
 pub mod login;
 pub mod monitoring;
+pub mod monitors;
 pub mod overview;
 pub mod service;

@@ -6,6 +6,8 @@
 //! - `/api/v2/deployments/{id}/...`: the DataRobot plugin, `plugins/datarobot/src/shapes.rs` as
 //!   built by `plugins/datarobot/src/routes/{health,drift,predictions,accuracy}.rs` and
 //!   `deployments.rs` (health settings)
+//! - `/v1beta/monitors` and `/v1beta/alerts`: the Aporia plugin, `Monitor::to_json` in
+//!   `plugins/aporia/src/monitors/mod.rs` and the alert body of `plugins/aporia/src/alerts.rs`
 //!
 //! Like the server (`host/server/src/http/mod.rs`, `normalize_path`, which the in-process
 //! application the dashboard gets goes through too), a trailing slash is dropped before
@@ -99,6 +101,10 @@ pub struct Fake {
     pub monitoring: Arc<Mutex<Monitoring>>,
     /// Every request's path and query, as sent (before the trailing slash is dropped).
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// `GET /v1beta/monitors` elements.
+    pub monitors: Arc<Mutex<Vec<Value>>>,
+    /// `GET /v1beta/alerts` elements.
+    pub alerts: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Fake {
@@ -184,6 +190,18 @@ impl Fake {
             .route(
                 "/api/v2/deployments/{id}/accuracyOverTime",
                 get(accuracy_over_time),
+            )
+            .route(
+                "/v1beta/monitors",
+                get(|State(f): State<Fake>| async move {
+                    Json(json!({"monitors": *f.monitors.lock().unwrap()}))
+                }),
+            )
+            .route(
+                "/v1beta/alerts",
+                get(|State(f): State<Fake>| async move {
+                    Json(json!({"alerts": *f.alerts.lock().unwrap()}))
+                }),
             )
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -637,4 +655,34 @@ async fn accuracy_over_time(
         "baselines": [{"modelId": a.model, "value": null, "sampleSize": null}],
     }))
     .into_response()
+}
+
+// ---- Aporia ---------------------------------------------------------------------------------
+
+/// A monitor as `Monitor::to_json` writes it, evaluated once.
+pub fn monitor(name: &str, active: bool) -> Value {
+    json!({
+        "id": "6f1c1f0e-0000-4000-8000-000000000001", "name": name, "type": "model_activity",
+        "scheduling": "0 * * * *",
+        "configuration": {"configuration": {"focal": {"type": "rollingWindow", "duration": "1h"}}, "identification": {"models": {"id": "churn"}}},
+        "is_active": active, "custom_alert_description": null, "model_id": "churn",
+        "created_at": "2024-12-06T10:00:00.000Z",
+        "last_run": {"at": "2024-12-06T15:00:00.000Z", "value": 42.0, "field": null, "fired": true, "reason": null, "version": "v2", "focal_start": "2024-12-06T14:00:00.000Z", "focal_end": "2024-12-06T15:00:00.000Z", "details": null},
+        "next_run": if active { json!("2024-12-06T16:00:00.000Z") } else { Value::Null },
+    })
+}
+
+/// An alert as `plugins/aporia/src/alerts.rs` stores it.
+pub fn alert(monitor_name: &str, description: &str) -> Value {
+    json!({
+        "id": "0b7e0f4a-0000-4000-8000-000000000002", "type": "alert",
+        "monitor_id": "6f1c1f0e-0000-4000-8000-000000000001", "monitor_name": monitor_name,
+        "monitor_type": "model_activity", "model_id": "churn", "model_version": "v2",
+        "severity": "HIGH", "alert_type": "model_activity_threshold", "field": null, "value": 42.0,
+        "threshold": {"min": 100.0, "max": null}, "description": description,
+        "focal_start": "2024-12-06T14:00:00.000Z", "focal_end": "2024-12-06T15:00:00.000Z",
+        "details": null, "run": {"scheduled": "2024-12-06T15:00:00.000Z"},
+        "created_at": "2024-12-06T15:00:01.000Z",
+        "deliveries": [],
+    })
 }
