@@ -117,6 +117,7 @@ async fn every_page_carries_the_security_headers_and_no_inline_code() {
         "/ui/services/svc/enable",
         "/ui/services/missing",
         "/ui/monitors",
+        "/ui/jobs",
     ] {
         let reply = h.get(path, cookie).await;
         assert_secure(path, &reply);
@@ -766,4 +767,51 @@ async fn the_monitors_page_lists_monitors_and_alerts_escaped() {
     let body = h.get("/ui/monitors", Some(&b.cookie)).await.body;
     assert!(body.contains("No monitor is defined"));
     assert!(body.contains("No alert has been raised."));
+}
+
+#[tokio::test]
+async fn the_jobs_page_shows_progress_and_errors_escaped() {
+    use support::fake_api::job;
+    let h = Harness::new(vec![Svc::new("svc")]);
+    *h.fake.jobs.lock().unwrap() = Some(vec![
+        job("j-running", "running", Some(1000), 400, None),
+        job("j-queued", "queued", None, 0, None),
+        job(
+            "j-failed",
+            "failed",
+            Some(10),
+            5,
+            Some("<script>boom</script>"),
+        ),
+    ]);
+    assert_eq!(h.get("/ui/jobs", None).await.location(), "/ui/login");
+    let b = h.login().await;
+    let page = h.get("/ui/jobs", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_secure("jobs", &page);
+    let body = &page.body;
+    assert!(body.contains("href=\"/ui/jobs\""), "in the navigation");
+    assert!(!body.contains("<script>"));
+    assert!(body.contains("&lt;script&gt;boom&lt;/script&gt;"));
+    let rows: Vec<&str> = body.split("<tr class=\"job ").skip(1).collect();
+    assert_eq!(rows.len(), 3, "newest first, as the API lists them");
+    assert!(rows[0].starts_with("running\""));
+    assert!(rows[0].contains("<rect class=\"done\" x=\"0\" y=\"0\" width=\"48.0\""));
+    assert!(rows[0].contains("40%"));
+    assert!(rows[0].contains("400 / 1000"));
+    assert!(rows[0].contains("apres.batch"));
+    assert!(rows[1].contains("not prepared yet"));
+    assert!(rows[1].contains("0 / <span class=\"muted\">?</span>"));
+    assert!(rows[2].contains("50%"));
+    assert!(rows[2].contains("fill=\"#a3231b\""));
+    assert!(rows[2].contains("2024-12-06 15:56 UTC"), "finished");
+    assert_eq!(h.fake.requests_to("/admin/api/jobs?limit=100").len(), 1);
+
+    *h.fake.jobs.lock().unwrap() = None;
+    let page = h.get("/ui/jobs", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "an older server is no error");
+    assert!(page.body.contains("does not list batch jobs"));
+    *h.fake.jobs.lock().unwrap() = Some(Vec::new());
+    let page = h.get("/ui/jobs", Some(&b.cookie)).await;
+    assert!(page.body.contains("No batch job has been submitted."));
 }

@@ -28,6 +28,7 @@ pub fn page(
                         nav {
                             a href="/ui/" { "Services" }
                             a href="/ui/monitors" { "Monitors" }
+                            a href="/ui/jobs" { "Jobs" }
                             form.inline method="post" action="/ui/logout" {
                                 (csrf_field(session))
                                 button type="submit" { "Log out" }

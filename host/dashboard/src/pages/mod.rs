@@ -4,6 +4,7 @@ pub mod actions;
 pub mod chart;
 pub mod errors;
 pub mod format;
+pub mod jobs;
 pub mod layout;
 pub mod login;
 pub mod monitoring;

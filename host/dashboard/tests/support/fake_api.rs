@@ -6,6 +6,7 @@
 //! - `/api/v2/deployments/{id}/...`: the DataRobot plugin, `plugins/datarobot/src/shapes.rs` as
 //!   built by `plugins/datarobot/src/routes/{health,drift,predictions,accuracy}.rs` and
 //!   `deployments.rs` (health settings)
+//! - `/admin/api/jobs`: `AdminJob` in `plugins/jobs/src/admin.rs` (being added to the server)
 //! - `/v1beta/monitors` and `/v1beta/alerts`: the Aporia plugin, `Monitor::to_json` in
 //!   `plugins/aporia/src/monitors/mod.rs` and the alert body of `plugins/aporia/src/alerts.rs`
 //!
@@ -101,6 +102,8 @@ pub struct Fake {
     pub monitoring: Arc<Mutex<Monitoring>>,
     /// Every request's path and query, as sent (before the trailing slash is dropped).
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// `GET /admin/api/jobs` elements; `None`: the route is absent (an older server, 404).
+    pub jobs: Arc<Mutex<Option<Vec<Value>>>>,
     /// `GET /v1beta/monitors` elements.
     pub monitors: Arc<Mutex<Vec<Value>>>,
     /// `GET /v1beta/alerts` elements.
@@ -190,6 +193,15 @@ impl Fake {
             .route(
                 "/api/v2/deployments/{id}/accuracyOverTime",
                 get(accuracy_over_time),
+            )
+            .route(
+                "/admin/api/jobs",
+                get(|State(f): State<Fake>| async move {
+                    match &*f.jobs.lock().unwrap() {
+                        Some(jobs) => Json(json!({"jobs": jobs})).into_response(),
+                        None => error(404, "NotFound", "no such route"),
+                    }
+                }),
             )
             .route(
                 "/v1beta/monitors",
@@ -684,5 +696,19 @@ pub fn alert(monitor_name: &str, description: &str) -> Value {
         "details": null, "run": {"scheduled": "2024-12-06T15:00:00.000Z"},
         "created_at": "2024-12-06T15:00:01.000Z",
         "deliveries": [],
+    })
+}
+
+// ---- jobs -----------------------------------------------------------------------------------
+
+/// A job as `AdminJob` serializes it.
+pub fn job(id: &str, state: &str, total: Option<i64>, done: i64, error: Option<&str>) -> Value {
+    let finished = matches!(state, "done" | "failed");
+    json!({
+        "id": id, "kind": "apres.batch", "scope": "recipe-1", "state": state,
+        "total": total, "done": done, "failedItems": 3, "attempts": 1, "error": error,
+        "createdAtMs": 1_733_500_000_000i64, "updatedAtMs": 1_733_500_060_000i64,
+        "startedAtMs": if state == "queued" { Value::Null } else { json!(1_733_500_010_000i64) },
+        "finishedAtMs": if finished { json!(1_733_500_600_000i64) } else { Value::Null },
     })
 }
