@@ -28,7 +28,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use pages::{actions, jobs, login, monitors, overview, service};
+use pages::{actions, jobs, keys, login, monitors, overview, service};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,6 +81,7 @@ pub fn router(api: Router, config: DashboardConfig) -> Router {
         .route("/ui/logout", post(login::logout))
         .route("/ui/monitors", get(monitors::monitors_page))
         .route("/ui/jobs", get(jobs::jobs_page))
+        .route("/ui/keys", get(keys::keys_page))
         .route("/ui/services/{id}", get(service::service_page))
         .route("/ui/services/{id}/switch", post(actions::switch))
         .route(

@@ -225,3 +225,32 @@ impl Job {
         }
     }
 }
+
+/// An element of `GET /admin/api/keys`, `/admin/api/monitoring-keys` and
+/// `/admin/api/services/{id}/keys` (`key_json` in `admin_api.rs`). The secret (`key`) is only in
+/// the answer that creates a key, never in a list, and this struct has no field for it, so a
+/// page cannot show it even if an answer carried one.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    /// Public identifier.
+    pub id: String,
+    /// The first characters of the key.
+    #[serde(default)]
+    pub prefix: String,
+    /// Free text.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Who asked for it.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Creation, ms since the epoch.
+    #[serde(default)]
+    pub created_on: i64,
+    /// Expiry, ms since the epoch; `None` never expires.
+    #[serde(default)]
+    pub expiry: Option<i64>,
+}

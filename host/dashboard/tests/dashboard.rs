@@ -118,6 +118,7 @@ async fn every_page_carries_the_security_headers_and_no_inline_code() {
         "/ui/services/missing",
         "/ui/monitors",
         "/ui/jobs",
+        "/ui/keys",
     ] {
         let reply = h.get(path, cookie).await;
         assert_secure(path, &reply);
@@ -410,7 +411,15 @@ async fn the_admin_key_never_reaches_the_browser() {
         .await;
     let cookie = login.set_cookie().split(';').next().unwrap().to_owned();
     let mut replies = vec![login];
-    for path in ["/", "/ui/", "/ui/services/svc", "/ui/services/svc/disable"] {
+    for path in [
+        "/",
+        "/ui/",
+        "/ui/services/svc",
+        "/ui/services/svc/disable",
+        "/ui/monitors",
+        "/ui/jobs",
+        "/ui/keys",
+    ] {
         replies.push(h.get(path, Some(&cookie)).await);
     }
     for reply in &replies {
@@ -814,4 +823,83 @@ async fn the_jobs_page_shows_progress_and_errors_escaped() {
     *h.fake.jobs.lock().unwrap() = Some(Vec::new());
     let page = h.get("/ui/jobs", Some(&b.cookie)).await;
     assert!(page.body.contains("No batch job has been submitted."));
+}
+
+#[tokio::test]
+async fn the_keys_pages_list_keys_and_never_a_secret() {
+    use support::fake_api::key;
+    let secrets = [
+        "AdminSecretAAAAAAAAAAAAAAAAAAAAA",
+        "MonitorSecretBBBBBBBBBBBBBBBBBBB",
+        "ServiceSecretCCCCCCCCCCCCCCCCCCC",
+    ];
+    let h = Harness::new(vec![Svc::new("svc")]);
+    *h.fake.admin_keys.lock().unwrap() = vec![
+        key("k-admin", "<script>ops</script>", secrets[0], None),
+        key(
+            "k-old",
+            "old",
+            "OldSecretDDDDDDDDDDDDDDDDD",
+            Some(1_700_000_000_000),
+        ),
+    ];
+    *h.fake.monitoring_keys.lock().unwrap() =
+        vec![key("k-mon", "grafana", secrets[1], Some(4_102_444_800_000))];
+    h.fake
+        .service_keys
+        .lock()
+        .unwrap()
+        .insert("svc".into(), vec![key("k-svc", "app", secrets[2], None)]);
+    assert_eq!(h.get("/ui/keys", None).await.location(), "/ui/login");
+    let b = h.login().await;
+    let page = h.get("/ui/keys", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_secure("keys", &page);
+    let body = &page.body;
+    for expected in [
+        "<code>k-admin</code>",
+        "<code>AdminS…</code>",
+        "&lt;script&gt;ops&lt;/script&gt;",
+        "2023-11-14 22:13 UTC",
+        "never",
+        "expired",
+        "<code>k-mon</code>",
+        "grafana",
+        "2100-01-01 00:00 UTC",
+        "href=\"/ui/keys\"",
+    ] {
+        assert!(body.contains(expected), "{expected}: {body}");
+    }
+    assert!(!body.contains("<script>"));
+    assert_eq!(body.matches("expired").count(), 1);
+    let service = h.get("/ui/services/svc", Some(&b.cookie)).await.body;
+    assert!(service.contains("<code>k-svc</code>"), "{service}");
+    assert!(service.contains("<code>Servic…</code>"));
+    for page in [body, &service] {
+        for secret in secrets {
+            assert!(!page.contains(secret), "a secret was rendered");
+        }
+    }
+    h.fake.service_keys.lock().unwrap().clear();
+    let service = h.get("/ui/services/svc", Some(&b.cookie)).await.body;
+    assert!(service.contains("No key may call this service"));
+}
+
+#[tokio::test]
+async fn the_navigation_links_every_page_and_logs_out_by_post() {
+    let h = Harness::new(vec![Svc::new("svc")]);
+    let b = h.login().await;
+    let body = h.get("/ui/", Some(&b.cookie)).await.body;
+    let nav = &body[body.find("<nav>").unwrap()..body.find("</nav>").unwrap()];
+    let order: Vec<usize> = [
+        "href=\"/ui/\">Services",
+        "href=\"/ui/monitors\">Monitors",
+        "href=\"/ui/jobs\">Jobs",
+        "href=\"/ui/keys\">Keys",
+        "action=\"/ui/logout\"",
+    ]
+    .iter()
+    .map(|item| nav.find(item).unwrap_or_else(|| panic!("{item}: {nav}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{nav}");
 }

@@ -5,6 +5,7 @@ pub mod chart;
 pub mod errors;
 pub mod format;
 pub mod jobs;
+pub mod keys;
 pub mod layout;
 pub mod login;
 pub mod monitoring;

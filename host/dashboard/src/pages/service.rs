@@ -7,11 +7,12 @@
 //! from the DataRobot monitoring routes.
 
 use super::format::{duration_us, percent, utc};
+use super::keys::key_table;
 use super::layout::{csrf_field, page, respond};
 use super::overview::state_badge;
 use crate::api_client::segment;
 use crate::app::{AppState, Authenticated, service_url, session_lost};
-use crate::model::{EndpointMetrics, GenerationList, MetricsSnapshot, ServiceDetail};
+use crate::model::{EndpointMetrics, GenerationList, KeyInfo, MetricsSnapshot, ServiceDetail};
 use crate::pages::errors;
 use crate::pages::monitoring::{self, Selection};
 use crate::session::SessionView;
@@ -20,7 +21,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 
-/// The service page handler: three admin API calls, made together, then the monitoring
+/// The service page handler: four admin API calls, made together (a failure of the service's
+/// keys is shown in place of their table), then the monitoring
 /// calls of one endpoint, made together.
 pub async fn service_page(
     State(state): State<AppState>,
@@ -30,7 +32,8 @@ pub async fn service_page(
 ) -> Response {
     let base = format!("/admin/api/services/{}", segment(&id));
     let generations_path = format!("{base}/generations");
-    let (detail, generations, metrics) = futures::future::join3(
+    let keys_path = format!("{base}/keys");
+    let (detail, generations, metrics, keys) = futures::future::join4(
         state.api.get::<ServiceDetail>(&session.key, &base),
         state
             .api
@@ -38,6 +41,7 @@ pub async fn service_page(
         state
             .api
             .get::<MetricsSnapshot>(&session.key, "/admin/api/metrics"),
+        state.api.get::<Vec<KeyInfo>>(&session.key, &keys_path),
     )
     .await;
     let (detail, generations, metrics) = match (detail, generations, metrics) {
@@ -67,6 +71,8 @@ pub async fn service_page(
         (generation_table(&generations))
         (endpoint_table(&detail, &metrics, &id))
         (charts)
+        h2 { "Service keys" }
+        (key_table(&keys, state.clock.unix_ms(), "No key may call this service (only admin keys, unless it is public)."))
     };
     respond(
         StatusCode::OK,

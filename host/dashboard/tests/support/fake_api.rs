@@ -6,6 +6,9 @@
 //! - `/api/v2/deployments/{id}/...`: the DataRobot plugin, `plugins/datarobot/src/shapes.rs` as
 //!   built by `plugins/datarobot/src/routes/{health,drift,predictions,accuracy}.rs` and
 //!   `deployments.rs` (health settings)
+//! - `/admin/api/keys`, `/admin/api/monitoring-keys`, `/admin/api/services/{id}/keys`:
+//!   `key_json` in `admin_api.rs` (see [`key`]: the fake adds a `key` secret the real lists
+//!   never carry, to prove that a page would not show it)
 //! - `/admin/api/jobs`: `AdminJob` in `plugins/jobs/src/admin.rs` (being added to the server)
 //! - `/v1beta/monitors` and `/v1beta/alerts`: the Aporia plugin, `Monitor::to_json` in
 //!   `plugins/aporia/src/monitors/mod.rs` and the alert body of `plugins/aporia/src/alerts.rs`
@@ -102,6 +105,12 @@ pub struct Fake {
     pub monitoring: Arc<Mutex<Monitoring>>,
     /// Every request's path and query, as sent (before the trailing slash is dropped).
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// `GET /admin/api/keys`.
+    pub admin_keys: Arc<Mutex<Vec<Value>>>,
+    /// `GET /admin/api/monitoring-keys`.
+    pub monitoring_keys: Arc<Mutex<Vec<Value>>>,
+    /// `GET /admin/api/services/{id}/keys`, by service.
+    pub service_keys: Arc<Mutex<HashMap<String, Vec<Value>>>>,
     /// `GET /admin/api/jobs` elements; `None`: the route is absent (an older server, 404).
     pub jobs: Arc<Mutex<Option<Vec<Value>>>>,
     /// `GET /v1beta/monitors` elements.
@@ -194,6 +203,19 @@ impl Fake {
                 "/api/v2/deployments/{id}/accuracyOverTime",
                 get(accuracy_over_time),
             )
+            .route(
+                "/admin/api/keys",
+                get(|State(f): State<Fake>| async move {
+                    Json(json!(*f.admin_keys.lock().unwrap()))
+                }),
+            )
+            .route(
+                "/admin/api/monitoring-keys",
+                get(|State(f): State<Fake>| async move {
+                    Json(json!(*f.monitoring_keys.lock().unwrap()))
+                }),
+            )
+            .route("/admin/api/services/{id}/keys", get(service_keys))
             .route(
                 "/admin/api/jobs",
                 get(|State(f): State<Fake>| async move {
@@ -711,4 +733,27 @@ pub fn job(id: &str, state: &str, total: Option<i64>, done: i64, error: Option<&
         "startedAtMs": if state == "queued" { Value::Null } else { json!(1_733_500_010_000i64) },
         "finishedAtMs": if finished { json!(1_733_500_600_000i64) } else { Value::Null },
     })
+}
+
+// ---- keys -----------------------------------------------------------------------------------
+
+/// A key as `key_json` lists it, plus a `key` secret that the real list answers never carry.
+pub fn key(id: &str, label: &str, secret: &str, expiry: Option<i64>) -> Value {
+    json!({
+        "id": id, "prefix": &secret[..6], "label": label, "description": null,
+        "createdBy": "admin", "createdOn": 1_700_000_000_000i64, "expiry": expiry,
+        "key": secret,
+    })
+}
+
+async fn service_keys(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
+    if with_service(&fake, &id, |_| ()).is_none() {
+        return not_found(&id);
+    }
+    let keys = fake.service_keys.lock().unwrap();
+    let mut list = keys.get(&id).cloned().unwrap_or_default();
+    for k in &mut list {
+        k["serviceId"] = json!(id);
+    }
+    Json(Value::Array(list)).into_response()
 }
