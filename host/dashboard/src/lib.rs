@@ -3,6 +3,11 @@
 //! called in-process with the session's admin key, so it shows and does exactly what the API
 //! allows that key.
 //!
+//! Pages: the services (`/ui/`), a service (`/ui/services/{id}`, with the monitoring charts of
+//! its prediction endpoints from the DataRobot routes and its keys), the Aporia monitors and
+//! alerts (`/ui/monitors`), the batch jobs (`/ui/jobs`) and the admin and monitoring keys
+//! (`/ui/keys`).
+//!
 //! Security: server-side sessions (random 256-bit id in an `HttpOnly; SameSite=Strict`
 //! cookie; the admin key never leaves the server), a per-session CSRF token on every POST plus
 //! an `Origin` check, and a strict Content-Security-Policy on every response.
