@@ -19,7 +19,8 @@ const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 pub struct ApiFailure {
     /// The API's status (500 when its answer was unreadable).
     pub status: StatusCode,
-    /// The API's own message (`detailedMessage`, else `message`), or what went wrong.
+    /// The API's own message (`detailedMessage`, else `message`, else Aporia's
+    /// `error.message`), or what went wrong.
     pub message: String,
 }
 
@@ -86,10 +87,14 @@ impl ApiClient {
         }
         let message = value
             .as_ref()
-            .and_then(|v| v.get("detailedMessage").or_else(|| v.get("message")))
+            .and_then(|v| {
+                v.get("detailedMessage")
+                    .or_else(|| v.get("message"))
+                    .or_else(|| v.get("error").and_then(|e| e.get("message")))
+            })
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .unwrap_or_else(|| format!("the admin API answered {status}"));
+            .unwrap_or_else(|| format!("the API answered {status}"));
         if status.is_server_error() {
             tracing::warn!(path, %status, "dashboard: admin API call failed");
         }

@@ -1,6 +1,7 @@
 //! The dashboard's shared state, the extractor of a logged-in request and common responses.
 
 use crate::api_client::{ApiClient, segment};
+use crate::clock::Clock;
 use crate::cookie;
 use crate::session::{SessionStore, SessionView};
 use axum::extract::FromRequestParts;
@@ -22,6 +23,8 @@ pub struct Dashboard {
     pub sessions: SessionStore,
     /// Whether the session cookie is marked `Secure`.
     pub secure_cookie: bool,
+    /// Where the monitoring charts read the current time.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The state type of the dashboard's router.

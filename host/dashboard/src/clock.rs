@@ -1,12 +1,20 @@
-//! The time source of session expiry, injectable so that tests can move time forward.
+//! The time sources: the monotonic one of session expiry, injectable so that tests can move
+//! time forward, and the wall clock that places the monitoring charts' periods.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Where the session store reads the current time.
 pub trait Clock: Send + Sync + 'static {
     /// The current instant.
     fn now(&self) -> Instant;
+
+    /// The wall-clock time, ms since the epoch (the system's, unless overridden).
+    fn unix_ms(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
 }
 
 /// The monotonic system clock.

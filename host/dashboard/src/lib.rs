@@ -3,15 +3,22 @@
 //! called in-process with the session's admin key, so it shows and does exactly what the API
 //! allows that key.
 //!
+//! Pages: the services (`/ui/`), a service (`/ui/services/{id}`, with the monitoring charts of
+//! its prediction endpoints from the DataRobot routes and its keys), the Aporia monitors and
+//! alerts (`/ui/monitors`), the batch jobs (`/ui/jobs`) and the admin and monitoring keys
+//! (`/ui/keys`).
+//!
 //! Security: server-side sessions (random 256-bit id in an `HttpOnly; SameSite=Strict`
 //! cookie; the admin key never leaves the server), a per-session CSRF token on every POST plus
 //! an `Origin` check, and a strict Content-Security-Policy on every response.
 
 mod api_client;
+mod aporia;
 mod app;
 pub mod clock;
 mod cookie;
 mod csrf;
+mod datarobot;
 mod form;
 pub mod headers;
 mod model;
@@ -26,7 +33,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use pages::{actions, login, overview, service};
+use pages::{actions, jobs, keys, login, monitors, overview, service};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,8 +69,13 @@ impl Default for DashboardConfig {
 pub fn router(api: Router, config: DashboardConfig) -> Router {
     let state = Arc::new(Dashboard {
         api: ApiClient::new(api),
-        sessions: SessionStore::new(config.clock, config.idle_timeout, config.absolute_timeout),
+        sessions: SessionStore::new(
+            config.clock.clone(),
+            config.idle_timeout,
+            config.absolute_timeout,
+        ),
         secure_cookie: config.secure_cookie,
+        clock: config.clock,
     });
     Router::new()
         .route("/", get(login::root))
@@ -72,6 +84,9 @@ pub fn router(api: Router, config: DashboardConfig) -> Router {
         .route("/ui/style.css", get(stylesheet))
         .route("/ui/login", get(login::form).post(login::submit))
         .route("/ui/logout", post(login::logout))
+        .route("/ui/monitors", get(monitors::monitors_page))
+        .route("/ui/jobs", get(jobs::jobs_page))
+        .route("/ui/keys", get(keys::keys_page))
         .route("/ui/services/{id}", get(service::service_page))
         .route("/ui/services/{id}/switch", post(actions::switch))
         .route(

@@ -162,3 +162,95 @@ pub struct EndpointMetrics {
     #[serde(default)]
     pub mean_duration_us: u64,
 }
+
+/// `GET /admin/api/jobs?limit=`: the batch jobs, newest first (`plugins/jobs/src/admin.rs`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct JobList {
+    /// The jobs.
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+/// One batch job.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// Its id.
+    pub id: String,
+    /// Which handler runs it (`apres.batch`, `vidora.export`...).
+    #[serde(default)]
+    pub kind: String,
+    /// What it belongs to in its plugin's terms.
+    #[serde(default)]
+    pub scope: String,
+    /// `queued`, `running`, `done` or `failed`.
+    #[serde(default)]
+    pub state: String,
+    /// Its items (null until they are prepared).
+    #[serde(default)]
+    pub total: Option<i64>,
+    /// Items whose output is committed.
+    #[serde(default)]
+    pub done: i64,
+    /// Of those, how many failed.
+    #[serde(default)]
+    pub failed_items: i64,
+    /// How many times a worker claimed it.
+    #[serde(default)]
+    pub attempts: i64,
+    /// Why it failed.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Submission, ms since the epoch.
+    #[serde(default)]
+    pub created_at_ms: i64,
+    /// Last change.
+    #[serde(default)]
+    pub updated_at_ms: i64,
+    /// First claim.
+    #[serde(default)]
+    pub started_at_ms: Option<i64>,
+    /// End.
+    #[serde(default)]
+    pub finished_at_ms: Option<i64>,
+}
+
+impl Job {
+    /// The share of items done, 0..=1, when the total is known.
+    pub fn progress(&self) -> Option<f64> {
+        match self.total {
+            Some(t) if t > 0 => Some((self.done as f64 / t as f64).clamp(0.0, 1.0)),
+            Some(_) if self.state == "done" => Some(1.0),
+            _ => None,
+        }
+    }
+}
+
+/// An element of `GET /admin/api/keys`, `/admin/api/monitoring-keys` and
+/// `/admin/api/services/{id}/keys` (`key_json` in `admin_api.rs`). The secret (`key`) is only in
+/// the answer that creates a key, never in a list, and this struct has no field for it, so a
+/// page cannot show it even if an answer carried one.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    /// Public identifier.
+    pub id: String,
+    /// The first characters of the key.
+    #[serde(default)]
+    pub prefix: String,
+    /// Free text.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Who asked for it.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Creation, ms since the epoch.
+    #[serde(default)]
+    pub created_on: i64,
+    /// Expiry, ms since the epoch; `None` never expires.
+    #[serde(default)]
+    pub expiry: Option<i64>,
+}

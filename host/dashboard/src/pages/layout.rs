@@ -27,6 +27,9 @@ pub fn page(
                     @if let Some(session) = session {
                         nav {
                             a href="/ui/" { "Services" }
+                            a href="/ui/monitors" { "Monitors" }
+                            a href="/ui/jobs" { "Jobs" }
+                            a href="/ui/keys" { "Keys" }
                             form.inline method="post" action="/ui/logout" {
                                 (csrf_field(session))
                                 button type="submit" { "Log out" }

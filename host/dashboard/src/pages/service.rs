@@ -1,31 +1,39 @@
 //! `GET /ui/services/{id}`: generations (which are active), the switch and enable/disable
-//! controls, and per-endpoint totals from the JSON metrics.
+//! controls, per-endpoint totals from the JSON metrics and the monitoring charts of one
+//! prediction endpoint (`?endpoint=&period=`, see [`super::monitoring`]).
 //!
 //! `GET /admin/api/metrics` carries counters since the server started (calls, 4xx, 5xx, mean
-//! duration) and no time series or quantiles, so the numbers are a table, not charts.
+//! duration) and no time series or quantiles, so those numbers are a table; the charts come
+//! from the DataRobot monitoring routes.
 
 use super::format::{duration_us, percent, utc};
+use super::keys::key_table;
 use super::layout::{csrf_field, page, respond};
 use super::overview::state_badge;
 use crate::api_client::segment;
 use crate::app::{AppState, Authenticated, service_url, session_lost};
-use crate::model::{EndpointMetrics, GenerationList, MetricsSnapshot, ServiceDetail};
+use crate::model::{EndpointMetrics, GenerationList, KeyInfo, MetricsSnapshot, ServiceDetail};
 use crate::pages::errors;
+use crate::pages::monitoring::{self, Selection};
 use crate::session::SessionView;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 
-/// The service page handler: three admin API calls, made together.
+/// The service page handler: four admin API calls, made together (a failure of the service's
+/// keys is shown in place of their table), then the monitoring
+/// calls of one endpoint, made together.
 pub async fn service_page(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let base = format!("/admin/api/services/{}", segment(&id));
     let generations_path = format!("{base}/generations");
-    let (detail, generations, metrics) = futures::future::join3(
+    let keys_path = format!("{base}/keys");
+    let (detail, generations, metrics, keys) = futures::future::join4(
         state.api.get::<ServiceDetail>(&session.key, &base),
         state
             .api
@@ -33,6 +41,7 @@ pub async fn service_page(
         state
             .api
             .get::<MetricsSnapshot>(&session.key, "/admin/api/metrics"),
+        state.api.get::<Vec<KeyInfo>>(&session.key, &keys_path),
     )
     .await;
     let (detail, generations, metrics) = match (detail, generations, metrics) {
@@ -45,6 +54,15 @@ pub async fn service_page(
             };
         }
     };
+    let selection = Selection::parse(query.as_deref());
+    let charts = monitoring::section(
+        &state.api,
+        &session.key,
+        &detail,
+        &selection,
+        state.clock.unix_ms(),
+    )
+    .await;
     let flash = state.sessions.take_flash(&session.id);
     let content = html! {
         p.crumbs { a href="/ui/" { "Services" } " / " (id) }
@@ -52,6 +70,9 @@ pub async fn service_page(
         (routing(&session, &detail, &generations))
         (generation_table(&generations))
         (endpoint_table(&detail, &metrics, &id))
+        (charts)
+        h2 { "Service keys" }
+        (key_table(&keys, state.clock.unix_ms(), "No key may call this service (only admin keys, unless it is public)."))
     };
     respond(
         StatusCode::OK,
@@ -169,8 +190,8 @@ fn endpoint_table(detail: &ServiceDetail, metrics: &MetricsSnapshot, id: &str) -
             }
         }
         p.muted {
-            "Totals since the server started, from the JSON metrics: they hold no time series "
-            "and no latency quantiles, only the mean."
+            "Totals since the server started, from the JSON metrics (no time series, only the "
+            "mean latency); the charts below come from the monitoring store."
         }
     }
 }
