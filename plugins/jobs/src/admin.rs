@@ -167,6 +167,9 @@ fn parse_filters(query: Option<&str>) -> Result<Filters, AdminError> {
                     })?,
                 )
             }
+            "kind" if value.contains('\0') => {
+                return Err(bad("kind: a NUL character is not allowed".into()));
+            }
             "kind" => filters.kind = Some(value.into_owned()),
             other => return Err(bad(format!("unknown query parameter {other:?}"))),
         }
@@ -274,7 +277,14 @@ mod tests {
             parse_filters(Some("kind=a%2Eb")).unwrap().kind.as_deref(),
             Some("a.b")
         );
-        for bad in ["limit=0", "limit=1001", "limit=x", "state=paused", "page=2"] {
+        for bad in [
+            "limit=0",
+            "limit=1001",
+            "limit=x",
+            "state=paused",
+            "page=2",
+            "kind=a%00",
+        ] {
             let e = parse_filters(Some(bad)).unwrap_err();
             assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
         }

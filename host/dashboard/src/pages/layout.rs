@@ -20,6 +20,8 @@ pub fn page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Plinth" }
                 link rel="stylesheet" href="/ui/style.css";
+                // No icon to fetch: the browser would ask for /favicon.ico, a JSON 404.
+                link rel="icon" href="data:,";
             }
             body {
                 header.top {
