@@ -248,3 +248,62 @@ fn dashboard_login_overview_switch_and_refusals() {
     assert!(browser.cookie.is_none());
     assert_eq!(browser.get("/ui/").location(), "/ui/login");
 }
+
+/// The number in `data-points="N"` of the chart `data-chart="<id>"`, if the page has it.
+fn chart_points(page: &str, id: &str) -> Option<u64> {
+    let at = page.find(&format!(r#"data-chart="{id}" data-points=""#))?;
+    let rest = &page[at + format!(r#"data-chart="{id}" data-points=""#).len()..];
+    rest[..rest.find('"')?].parse().ok()
+}
+
+/// The pages over the real plugins' routes (the crate's own tests use a stand-in): after
+/// traffic to a prediction endpoint its charts have points, and the monitors, jobs and keys
+/// pages read the real answers without an error.
+#[test]
+fn dashboard_pages_read_the_real_monitoring_and_plugin_routes() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Plinth::start(data.path());
+    server.deploy(&support::repo_root().join("examples/diabetes_svc"));
+    for i in 0..30 {
+        let features = serde_json::json!({"age": 40 + i % 20, "sex": 1 + i % 2, "bmi": 25.0 + (i % 7) as f64,
+            "bp": 90.0, "s1": 190.0, "s2": 110.0, "s3": 48.0, "s4": 4.0, "s5": 4.6, "s6": 90.0});
+        let answer = server.post(
+            "/public/api/v1/diabetes_svc/diabetes/predict",
+            &serde_json::json!({"features": features}),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text);
+    }
+    // The monitoring rollups are written once a second.
+    std::thread::sleep(Duration::from_millis(1600));
+
+    let mut browser = Browser::new(&server);
+    let login = browser.post("/ui/login", &format!("key={}", form_value(ADMIN_KEY)));
+    assert_eq!(login.status, 303, "{}", login.text);
+    let page = browser.get("/ui/services/diabetes_svc");
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        !page.text.contains(r#"data-error="true""#),
+        "a chart failed: {}",
+        page.text
+    );
+    for chart in ["requests", "latency"] {
+        let points = chart_points(&page.text, chart)
+            .unwrap_or_else(|| panic!("no {chart} chart in {}", page.text));
+        assert!(points > 0, "{chart}: no points after traffic");
+    }
+    for path in ["/ui/monitors", "/ui/jobs", "/ui/keys"] {
+        let page = browser.get(path);
+        assert_eq!(page.status, 200, "{path}: {}", page.text);
+        assert!(!page.text.contains("flash error"), "{path}: {}", page.text);
+        assert!(
+            !page.text.contains(ADMIN_KEY),
+            "{path}: the key is in the page"
+        );
+    }
+    let jobs = browser.get("/ui/jobs");
+    assert!(
+        jobs.text.contains("No batch job has been submitted."),
+        "{}",
+        jobs.text
+    );
+}
