@@ -59,7 +59,8 @@ cargo build --locked --release --workspace --all-targets "${features[@]}"
 step "Rust tests (release)"
 cargo test --locked --release --workspace "${features[@]}"
 
-step "client conformance tests (dataikuapi)"
+step "client conformance tests (dataikuapi) and the dashboard in Chromium"
+ensure_chromium
 PLINTH_BIN="$(target_dir)/release/plinth" tests/clients/run.sh
 
 step "Kubernetes manifests (offline schema validation)"

@@ -167,3 +167,21 @@ setup_function_examples() {
         build_js_component examples/js_svc functions || return 1
     fi
 }
+
+# Debian's Chromium for the dashboard's browser test (tests/clients/browser), installed from
+# Debian's packages on a machine where we are root (as CI runs); elsewhere the test fails
+# saying how to install it (or set PLINTH_CHROMIUM).
+ensure_chromium() {
+    if [ -x /usr/lib/chromium/chromium ] || [ -n "${PLINTH_CHROMIUM:-}" ]; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing chromium from Debian's packages (the dashboard's browser test)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2 \
+            || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2; } \
+            || true
+    fi
+    if [ ! -x /usr/lib/chromium/chromium ]; then
+        echo "warning: no Chromium (apt-get install chromium): the browser test will fail" >&2
+    fi
+}

@@ -21,10 +21,14 @@
 #
 #   4. when the choice includes tests/clients/openapi, the venv ${PLINTH_CLIENT_VENV}-openapi
 #      (requirements-openapi.txt: schemathesis and openapi-spec-validator) on the chosen tests
-#      under tests/clients/openapi only.
+#      under tests/clients/openapi only;
+#   5. when the choice includes tests/clients/browser, the venv ${PLINTH_CLIENT_VENV}-browser
+#      (requirements-browser.txt: playwright, driving Debian's chromium) on the dashboard's
+#      browser test; its screenshots go to $PLINTH_BROWSER_OUTPUT (default
+#      tests/clients/browser/output).
 #
 # PLINTH_SKIP_DATAROBOT_3_0=1 skips the second pass, PLINTH_SKIP_APORIA=1 the third,
-# PLINTH_SKIP_OPENAPI=1 the fourth.
+# PLINTH_SKIP_OPENAPI=1 the fourth, PLINTH_SKIP_BROWSER=1 the fifth.
 #
 # Requirements are (re)installed only when their file changed (hash stamp in the venv).
 # The exit code is the first failing pass's; "no tests collected" (5) counts as a failure.
@@ -99,21 +103,24 @@ fi
 dr_dir="$here/datarobot"
 ap_dir="$here/aporia"
 oa_dir="$here/openapi"
+br_dir="$here/browser"
 dr_paths=()
 ap_paths=()
 oa_paths=()
+br_paths=()
 main_paths=()
 for p in "${paths[@]}"; do
     p="${p%/}"
     case "$p/" in
         "$ap_dir"/*) ap_paths+=("$p") ;;
         "$oa_dir"/*) oa_paths+=("$p") ;;
+        "$br_dir"/*) br_paths+=("$p") ;;
         *) main_paths+=("$p") ;;
     esac
     case "$p/" in
         "$dr_dir"/*) dr_paths+=("$p") ;;
         "$here"/|"$repo"/|"$repo/tests"/)
-            dr_paths+=("$dr_dir"); ap_paths+=("$ap_dir"); oa_paths+=("$oa_dir") ;;
+            dr_paths+=("$dr_dir"); ap_paths+=("$ap_dir"); oa_paths+=("$oa_dir"); br_paths+=("$br_dir") ;;
     esac
 done
 
@@ -122,7 +129,7 @@ status=0
 if [[ ${#main_paths[@]} -gt 0 ]]; then
     ensure_venv "$venv" "$here/requirements.txt"
     echo "run.sh: pass 1: $("$venv/bin/python" -c 'import datarobot; print("datarobot", datarobot.__version__)')" >&2
-    run_pytest "$venv" --ignore="$ap_dir" --ignore="$oa_dir" "${main_paths[@]}" "$@" || status=$?
+    run_pytest "$venv" --ignore="$ap_dir" --ignore="$oa_dir" --ignore="$br_dir" "${main_paths[@]}" "$@" || status=$?
 fi
 
 if [[ ${#dr_paths[@]} -gt 0 && -z "${PLINTH_SKIP_DATAROBOT_3_0:-}" ]]; then
@@ -150,5 +157,13 @@ if [[ ${#oa_paths[@]} -gt 0 && -z "${PLINTH_SKIP_OPENAPI:-}" ]]; then
     # -rP: the schemathesis summaries (captured output) are printed for passing tests too.
     run_pytest "$venvoa" -rP "${oa_paths[@]}" "$@" || status4=$?
     if [[ $status -eq 0 ]]; then status=$status4; fi
+fi
+if [[ ${#br_paths[@]} -gt 0 && -z "${PLINTH_SKIP_BROWSER:-}" ]]; then
+    venvbr="${venv%/}-browser"
+    ensure_venv "$venvbr" "$here/requirements-browser.txt"
+    echo "run.sh: pass 5: $("$venvbr/bin/python" -c 'import importlib.metadata as m; print("playwright", m.version("playwright"))') on ${br_paths[*]}" >&2
+    status5=0
+    run_pytest "$venvbr" -rP "${br_paths[@]}" "$@" || status5=$?
+    if [[ $status -eq 0 ]]; then status=$status5; fi
 fi
 exit $status
