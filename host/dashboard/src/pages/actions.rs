@@ -61,11 +61,8 @@ pub async fn enable(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(failure) = form::verified(&session, &headers, &body) {
-        return errors::forbidden(failure);
-    }
     let path = format!("/admin/api/services/{}/actions/enable", segment(&id));
-    act(&state, &session, &id, &path, |_| {
+    checked_act(&state, &session, &headers, &body, &id, &path, |_| {
         format!("Service {id} is enabled.")
     })
     .await
@@ -79,11 +76,8 @@ pub async fn disable(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(failure) = form::verified(&session, &headers, &body) {
-        return errors::forbidden(failure);
-    }
     let path = format!("/admin/api/services/{}/actions/disable", segment(&id));
-    act(&state, &session, &id, &path, |_| {
+    checked_act(&state, &session, &headers, &body, &id, &path, |_| {
         format!("Service {id} is disabled: its calls answer 503.")
     })
     .await
@@ -129,18 +123,32 @@ pub async fn switch_newest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(failure) = form::verified(&session, &headers, &body) {
-        return errors::forbidden(failure);
-    }
     let path = format!(
         "/admin/api/services/{}/actions/switchToNewest",
         segment(&id)
     );
-    act(&state, &session, &id, &path, |answer| {
+    checked_act(&state, &session, &headers, &body, &id, &path, |answer| {
         let generation = answer["generation"].as_str().unwrap_or("?");
         format!("Service {id} now sends every call to its newest generation, {generation}.")
     })
     .await
+}
+
+/// [`act`] for a form whose only field is the CSRF token: a POST that fails the check is a
+/// 403 and changes nothing.
+async fn checked_act(
+    state: &Dashboard,
+    session: &SessionView,
+    headers: &HeaderMap,
+    body: &[u8],
+    id: &str,
+    path: &str,
+    success: impl FnOnce(&Value) -> String,
+) -> Response {
+    if let Err(failure) = form::verified(session, headers, body) {
+        return errors::forbidden(failure);
+    }
+    act(state, session, id, path, success).await
 }
 
 /// Calls `path`, leaves the outcome as a flash message and redirects to the service page.
