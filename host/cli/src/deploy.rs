@@ -91,7 +91,7 @@ impl Archive {
 }
 
 /// Writes `dir` as a .tar.gz whose entries are relative to `dir` (links kept as links).
-fn pack(dir: &Path, out: &File) -> anyhow::Result<()> {
+pub(crate) fn pack(dir: &Path, out: &File) -> anyhow::Result<()> {
     let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     let mut builder = tar::Builder::new(encoder);
     builder.follow_symlinks(false);

@@ -2,6 +2,7 @@
 
 mod admin_client;
 mod deploy;
+mod dev;
 mod function_dev;
 mod manage;
 mod plugin_keys;
@@ -96,6 +97,9 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// The local loop in a bundle directory: start a server, deploy, rebuild and redeploy a
+    /// new generation on every save (a broken save keeps the last good one serving).
+    Dev(dev::DevArgs),
     /// Create a project: `plinth new function --lang python NAME`.
     New(function_dev::NewArgs),
     /// Build a function project's component (componentize-py from the project's venv).
@@ -150,6 +154,7 @@ fn main() -> ExitCode {
             recipes: ApresCommand::Recipes { action },
             remote,
         } => plugin_keys::apres(&remote, action),
+        Command::Dev(args) => dev::run(args),
         Command::New(args) => function_dev::new(args),
         Command::Build(args) => function_dev::build(args),
         Command::Run(args) => function_dev::run(args),

@@ -6,7 +6,7 @@
 use super::{BUILD_FILE, COMPONENTIZE_PY_VERSION};
 use anyhow::{Context, bail};
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `plinth build`.
@@ -38,18 +38,44 @@ struct PythonBuild {
 pub fn build(args: BuildArgs) -> anyhow::Result<()> {
     let dir = &args.dir;
     let file = dir.join(BUILD_FILE);
-    let text = std::fs::read_to_string(&file).with_context(|| {
-        format!(
-            "reading {} (create a project with `plinth new function`)",
-            file.display()
-        )
-    })?;
-    let spec: BuildFile = toml::from_str(&text).with_context(|| format!("{}", file.display()))?;
-    let Some(python) = spec.python else {
+    if !file.is_file() {
         bail!(
-            "{}: nothing to build (expected a [python] table)",
+            "reading {}: no such file (create a project with `plinth new function`)",
             file.display()
         );
+    }
+    build_project(dir).map(|_| ())
+}
+
+/// Where the project's build puts its component, if it has a build step (`plinth dev` leaves
+/// that file out of what it watches).
+pub fn build_output(dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+    Ok(read_build_file(dir)?.map(|python| dir.join(python.output)))
+}
+
+fn read_build_file(dir: &Path) -> anyhow::Result<Option<PythonBuild>> {
+    let file = dir.join(BUILD_FILE);
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let spec: BuildFile = toml::from_str(&text).with_context(|| format!("{}", file.display()))?;
+    match spec.python {
+        Some(python) => Ok(Some(python)),
+        None => bail!(
+            "{}: nothing to build (expected a [python] table)",
+            file.display()
+        ),
+    }
+}
+
+/// Builds the project's component as its `plinth-build.toml` says; `Ok(None)` when it has no
+/// build file (a bundle deployed as it is). componentize-py's errors go to stderr as it
+/// prints them.
+pub fn build_project(dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let Some(python) = read_build_file(dir)? else {
+        return Ok(None);
     };
     let venv = ensure_venv()?;
     let output = dir.join(&python.output);
@@ -65,6 +91,8 @@ pub fn build(args: BuildArgs) -> anyhow::Result<()> {
     let status = Command::new(venv.join("bin/componentize-py"))
         .current_dir(dir)
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        // The Python error is what the user needs, not componentize-py's Rust backtrace.
+        .env("RUST_BACKTRACE", "0")
         .args([
             "-q",
             "-d",
@@ -83,7 +111,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<()> {
     }
     let size = std::fs::metadata(&output)?.len();
     println!("built {} ({:.1} MB)", output.display(), size as f64 / 1e6);
-    Ok(())
+    Ok(Some(output))
 }
 
 /// The venv with componentize-py (`$PLINTH_CACHE/function-venv`), created when missing.

@@ -5,7 +5,7 @@ mod build;
 mod run;
 mod scaffold;
 
-pub use build::{BuildArgs, build};
+pub use build::{BuildArgs, build, build_output, build_project};
 pub use run::{RunArgs, run};
 pub use scaffold::{NewArgs, new};
 
