@@ -1,14 +1,16 @@
-//! `plinth dev` on a scaffolded Python function: it starts a server, builds and deploys; after
-//! an edit of the source the next call answers the new code within the cycle's build and
-//! deploy time plus 1 s; a syntax error prints Python's error and leaves the last good
-//! generation serving. Builds with componentize-py from the user's cache (the venv the
-//! examples' set-up makes, `plinth build`'s).
+//! `plinth dev` on a scaffolded function in each guest language (Python, JavaScript, Rust): it
+//! starts a server, builds and deploys; after an edit of the source the next call answers the
+//! new code within the cycle's build and deploy time plus 1 s; a broken save prints the
+//! compiler's error and leaves the last good generation serving. The tools come from the
+//! user's cache (componentize-py's venv, componentize-qjs's npm folder and the guest target
+//! directory the examples' set-up makes), installed there on first use.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -99,11 +101,65 @@ fn edit(app: &Path, from: &str, to: &str) {
     std::fs::write(app, text.replace(from, to)).unwrap();
 }
 
+/// One language's loop: the scaffolded source, an edit and the answer it gives to a=2, b=3,
+/// a broken save and what its compiler prints.
+struct Case {
+    lang: &'static str,
+    source: &'static str,
+    add: &'static str,
+    edited: &'static str,
+    answer: i64,
+    broken: &'static str,
+    error: &'static str,
+}
+
+/// The builds share the machine's cores; one loop at a time keeps each cycle's time its own.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 #[test]
-fn dev_redeploys_an_edit_and_keeps_the_last_good_generation() {
+fn python_edit_is_served_and_a_syntax_error_keeps_the_last_good_generation() {
+    dev_loop(&Case {
+        lang: "python",
+        source: "app.py",
+        add: "return a + b",
+        edited: "return a * b + 100",
+        answer: 106,
+        broken: "return a * b +",
+        error: "SyntaxError",
+    });
+}
+
+#[test]
+fn javascript_edit_is_served_and_a_syntax_error_keeps_the_last_good_generation() {
+    dev_loop(&Case {
+        lang: "javascript",
+        source: "app.js",
+        add: "return a + b;",
+        edited: "return a * b;",
+        answer: 6,
+        broken: "return a * ;",
+        error: "unexpected token",
+    });
+}
+
+#[test]
+fn rust_edit_is_served_and_a_compile_error_keeps_the_last_good_generation() {
+    dev_loop(&Case {
+        lang: "rust",
+        source: "src/lib.rs",
+        add: "a.wrapping_add(b)",
+        edited: "a * b + 100",
+        answer: 106,
+        broken: "a * b +",
+        error: "expected expression",
+    });
+}
+
+fn dev_loop(case: &Case) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
     let status = Command::new(BIN)
-        .args(["new", "function", "--lang", "python", "adder"])
+        .args(["new", "function", "--lang", case.lang, "adder"])
         .current_dir(work.path())
         .stdout(Stdio::null())
         .status()
@@ -143,17 +199,18 @@ fn dev_redeploys_an_edit_and_keeps_the_last_good_generation() {
         lines,
         seen: Vec::new(),
     };
-    dev.wait_for("generation v1 serving", Duration::from_secs(300));
+    // The first build may install the language's tools (a venv, npm packages, a target).
+    dev.wait_for("generation v1 serving", Duration::from_secs(600));
     let first = dev.wait_for("adder answered", Duration::from_secs(60));
     assert!(first.contains(r#""response":5"#), "{first}");
     dev.wait_for("watching", Duration::from_secs(10));
 
     // An edit: the next call answers the new code within the cycle's time plus 1 s.
-    let app = project.join("app.py");
-    edit(&app, "return a + b", "return a * b + 100");
+    let source = project.join(case.source);
+    edit(&source, case.add, case.edited);
     let saved = Instant::now();
     let answered = loop {
-        if call(&base)["response"] == 106 {
+        if call(&base)["response"] == case.answer {
             break saved.elapsed();
         }
         assert!(
@@ -164,24 +221,34 @@ fn dev_redeploys_an_edit_and_keeps_the_last_good_generation() {
     };
     let serving = dev.wait_for("generation v2 serving", Duration::from_secs(30));
     let cycle = Duration::from_millis(cycle_ms(&serving));
-    eprintln!("answered the edit after {answered:?}; build and deploy took {cycle:?}");
+    eprintln!(
+        "{}: answered the edit after {answered:?}; build and deploy took {cycle:?}",
+        case.lang
+    );
     assert!(
         answered <= cycle + Duration::from_secs(1),
         "answered after {answered:?}, the build and deploy took {cycle:?}"
     );
     let second = dev.wait_for("adder answered", Duration::from_secs(30));
-    assert!(second.contains(r#""response":106"#), "{second}");
+    assert!(
+        second.contains(&format!(r#""response":{}"#, case.answer)),
+        "{second}"
+    );
 
-    // A syntax error: Python's error is printed, v2 keeps serving.
-    edit(&app, "return a * b + 100", "return a * b +");
+    // A broken save: the compiler's error is printed, v2 keeps serving.
+    let printed_before = dev.seen.len();
+    edit(&source, case.edited, case.broken);
     let failed = dev.wait_for("build failed", Duration::from_secs(300));
     assert!(failed.contains("generation v2 keeps serving"), "{failed}");
     assert!(
-        dev.seen.iter().any(|l| l.contains("SyntaxError")),
-        "no SyntaxError printed:\n{}",
+        dev.seen[printed_before..]
+            .iter()
+            .any(|l| l.contains(case.error)),
+        "no {} printed:\n{}",
+        case.error,
         dev.seen.join("\n")
     );
     let still = call(&base);
-    assert_eq!(still["response"], 106, "{still}");
+    assert_eq!(still["response"], case.answer, "{still}");
     assert_eq!(still["apiContext"]["serviceGeneration"], "v2", "{still}");
 }

@@ -1,13 +1,14 @@
-//! `plinth build [DIR]`: builds the bundle's component as its `plinth-build.toml` says, with
-//! componentize-py from a venv in the user's cache (created on first use, shared with the
-//! examples' set-up). The venv stays out of the project so that `plinth deploy .` uploads only
-//! the bundle.
+//! `plinth build [DIR]`: builds the bundle's components as its `plinth-build.toml` says. Each
+//! table builds one component: `[python]` with componentize-py, `[javascript]` with
+//! componentize-qjs, `[rust]` with cargo for `wasm32-wasip2`. The tools live in the user's
+//! cache (installed on first use, shared with the examples' set-up), never in the project, so
+//! that `plinth deploy .` uploads only the bundle.
 
-use super::{BUILD_FILE, COMPONENTIZE_PY_VERSION};
+use super::BUILD_FILE;
+use super::{build_javascript, build_python, build_rust};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// `plinth build`.
 #[derive(clap::Args)]
@@ -17,24 +18,26 @@ pub struct BuildArgs {
     dir: PathBuf,
 }
 
+/// `plinth-build.toml`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BuildFile {
-    python: Option<PythonBuild>,
+    python: Option<build_python::PythonBuild>,
+    javascript: Option<build_javascript::JavascriptBuild>,
+    rust: Option<build_rust::RustBuild>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PythonBuild {
-    /// The Python module (file name without `.py`).
-    module: String,
-    /// The WIT world in `wit/`.
-    world: String,
-    /// Where the component goes, relative to the project.
-    output: String,
+impl BuildFile {
+    /// Each component's output, relative to the project.
+    fn outputs(&self) -> Vec<&str> {
+        let python = self.python.as_ref().map(|b| b.output.as_str());
+        let javascript = self.javascript.as_ref().map(|b| b.output.as_str());
+        let rust = self.rust.as_ref().map(|b| b.output.as_str());
+        [python, javascript, rust].into_iter().flatten().collect()
+    }
 }
 
-/// Builds the component.
+/// Builds the components.
 pub fn build(args: BuildArgs) -> anyhow::Result<()> {
     let dir = &args.dir;
     let file = dir.join(BUILD_FILE);
@@ -47,13 +50,16 @@ pub fn build(args: BuildArgs) -> anyhow::Result<()> {
     build_project(dir).map(|_| ())
 }
 
-/// Where the project's build puts its component, if it has a build step (`plinth dev` leaves
-/// that file out of what it watches).
-pub fn build_output(dir: &Path) -> anyhow::Result<Option<PathBuf>> {
-    Ok(read_build_file(dir)?.map(|python| dir.join(python.output)))
+/// Where the project's build puts its components (`plinth dev` leaves those files out of what
+/// it watches); empty without a build file.
+pub fn build_outputs(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(match read_build_file(dir)? {
+        Some(spec) => spec.outputs().iter().map(|o| dir.join(o)).collect(),
+        None => Vec::new(),
+    })
 }
 
-fn read_build_file(dir: &Path) -> anyhow::Result<Option<PythonBuild>> {
+fn read_build_file(dir: &Path) -> anyhow::Result<Option<BuildFile>> {
     let file = dir.join(BUILD_FILE);
     if !file.is_file() {
         return Ok(None);
@@ -61,93 +67,46 @@ fn read_build_file(dir: &Path) -> anyhow::Result<Option<PythonBuild>> {
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let spec: BuildFile = toml::from_str(&text).with_context(|| format!("{}", file.display()))?;
-    match spec.python {
-        Some(python) => Ok(Some(python)),
-        None => bail!(
-            "{}: nothing to build (expected a [python] table)",
+    if spec.outputs().is_empty() {
+        bail!(
+            "{}: nothing to build (expected a [python], [javascript] or [rust] table)",
             file.display()
-        ),
+        );
     }
+    Ok(Some(spec))
 }
 
-/// Builds the project's component as its `plinth-build.toml` says; `Ok(None)` when it has no
-/// build file (a bundle deployed as it is). componentize-py's errors go to stderr as it
-/// prints them.
-pub fn build_project(dir: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let Some(python) = read_build_file(dir)? else {
-        return Ok(None);
+/// Builds the project's components as its `plinth-build.toml` says and returns their paths;
+/// empty when it has no build file (a bundle deployed as it is). The compilers' errors go to
+/// stderr as they print them.
+pub fn build_project(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let Some(spec) = read_build_file(dir)? else {
+        return Ok(Vec::new());
     };
-    let venv = ensure_venv()?;
-    let output = dir.join(&python.output);
-    if let Some(parent) = output.parent() {
-        std::fs::create_dir_all(parent)?;
+    let mut built = Vec::new();
+    if let Some(python) = &spec.python {
+        built.push(build_python::build(dir, python)?);
     }
-    let absolute_output = std::path::absolute(&output)?;
-    println!(
-        "building {} from {}.py (componentize-py, ~20 s)",
-        output.display(),
-        python.module
-    );
-    let status = Command::new(venv.join("bin/componentize-py"))
-        .current_dir(dir)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        // The Python error is what the user needs, not componentize-py's Rust backtrace.
-        .env("RUST_BACKTRACE", "0")
-        .args([
-            "-q",
-            "-d",
-            "wit",
-            "-w",
-            &python.world,
-            "componentize",
-            &python.module,
-            "-o",
-        ])
-        .arg(&absolute_output)
-        .status()
-        .context("running componentize-py")?;
-    if !status.success() {
-        bail!("componentize-py failed ({status})");
+    if let Some(javascript) = &spec.javascript {
+        built.push(build_javascript::build(dir, javascript)?);
     }
-    let size = std::fs::metadata(&output)?.len();
-    println!("built {} ({:.1} MB)", output.display(), size as f64 / 1e6);
-    Ok(Some(output))
+    if let Some(rust) = &spec.rust {
+        built.push(build_rust::build(dir, rust)?);
+    }
+    for output in &built {
+        let size = std::fs::metadata(output)?.len();
+        println!("built {} ({:.1} MB)", output.display(), size as f64 / 1e6);
+    }
+    Ok(built)
 }
 
-/// The venv with componentize-py (`$PLINTH_CACHE/function-venv`), created when missing.
-fn ensure_venv() -> anyhow::Result<PathBuf> {
-    let venv = super::cache_dir().join("function-venv");
-    let tool = venv.join("bin/componentize-py");
-    let version_ok = Command::new(&tool)
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains(COMPONENTIZE_PY_VERSION))
-        .unwrap_or(false);
-    if version_ok {
-        return Ok(venv);
+/// `dir/relative`, with its parent directory created, as an absolute path (the compilers run
+/// in other directories).
+pub(super) fn output_path(dir: &Path, relative: &str) -> anyhow::Result<PathBuf> {
+    let output = std::path::absolute(dir.join(relative))?;
+    if let Some(parent) = output.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    println!(
-        "installing componentize-py {COMPONENTIZE_PY_VERSION} into {}",
-        venv.display()
-    );
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .context("running python3 -m venv (is Python 3 installed?)")?;
-    if !status.success() {
-        bail!("python3 -m venv failed ({status})");
-    }
-    let status = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "-q",
-            &format!("componentize-py=={COMPONENTIZE_PY_VERSION}"),
-        ])
-        .status()
-        .context("running pip")?;
-    if !status.success() {
-        bail!("pip install componentize-py failed ({status})");
-    }
-    Ok(venv)
+    Ok(output)
 }

@@ -2,10 +2,14 @@
 //! `plinth run` (deploying is the ordinary `plinth deploy`).
 
 mod build;
+mod build_javascript;
+mod build_python;
+mod build_rust;
 mod run;
 mod scaffold;
+mod templates;
 
-pub use build::{BuildArgs, build, build_output, build_project};
+pub use build::{BuildArgs, build, build_outputs, build_project};
 pub use run::{RunArgs, run};
 pub use scaffold::{NewArgs, new};
 
