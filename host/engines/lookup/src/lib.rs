@@ -68,14 +68,7 @@ impl EngineFactory for LookupFactory {
         let config = ctx.parse_config::<LookupConfig>()?;
         if config.is_table() {
             let settings = config.validate_table(&ctx)?;
-            let pool = match &settings.source {
-                plinth_engine_sql::Source::Bundled {
-                    path,
-                    writable,
-                    max_connections,
-                } => plinth_engine_sql::bundled_sqlite(path, *writable, *max_connections),
-                plinth_engine_sql::Source::Named(name) => self.pools.named(&ctx.server, name)?,
-            };
+            let pool = self.pools.for_source(&ctx.server, &settings.source)?;
             return Ok(Arc::new(TableLookup::load(settings, pool).await?));
         }
         let settings = config.validate(&ctx)?;

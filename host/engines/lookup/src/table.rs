@@ -104,7 +104,7 @@ impl TableLookup {
 
     async fn read_schema(&self) -> Result<Schema, SchemaError> {
         let s = &self.settings;
-        let dialect = Dialect::of(&self.pool);
+        let dialect = self.pool.dialect();
         let table = dialect.table(&s.table);
         let probe = self.endpoint(format!("SELECT * FROM {table} WHERE 1 = 0"), Vec::new(), 1);
         let described = probe
@@ -310,39 +310,6 @@ fn tracing_note(table: &str, message: &str) {
     );
 }
 
-/// How identifiers are quoted.
-#[derive(Clone, Copy)]
-enum Dialect {
-    /// `"name"`: SQLite and PostgreSQL.
-    Standard,
-    /// `` `name` ``: MySQL and MariaDB.
-    MySql,
-}
-
-impl Dialect {
-    fn of(pool: &Pool) -> Dialect {
-        match pool {
-            Pool::MySql(_) => Dialect::MySql,
-            Pool::Sqlite(_) | Pool::Postgres(_) => Dialect::Standard,
-        }
-    }
-
-    fn quote(self, name: &str) -> String {
-        match self {
-            Dialect::Standard => format!("\"{}\"", name.replace('"', "\"\"")),
-            Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        }
-    }
-
-    /// `schema.table` is quoted part by part.
-    fn table(self, name: &str) -> String {
-        name.split('.')
-            .map(|part| self.quote(part))
-            .collect::<Vec<_>>()
-            .join(".")
-    }
-}
-
 /// The lookup type of a database column type (PostgreSQL's names, which the SQL engine also
 /// uses for SQLite, or MySQL's).
 fn column_type(database_type: &str) -> ColumnType {
@@ -411,13 +378,6 @@ mod tests {
         for t in ["text", "varchar(20)", "interval", "point", "date", ""] {
             assert_eq!(column_type(t), ColumnType::String, "{t}");
         }
-    }
-
-    #[test]
-    fn identifiers_are_quoted_for_the_dialect() {
-        assert_eq!(Dialect::Standard.quote("a\"b"), "\"a\"\"b\"");
-        assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
-        assert_eq!(Dialect::Standard.table("public.t"), "\"public\".\"t\"");
     }
 
     #[test]

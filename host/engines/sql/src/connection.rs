@@ -3,6 +3,7 @@
 //! settings stay the same). Pools connect lazily, so a deploy succeeds while a database is
 //! down and calls answer 503 until it is back.
 
+use crate::config::Source;
 use plinth_engine_api::{LoadError, ServerResources};
 use serde::Deserialize;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
@@ -141,6 +142,19 @@ impl PoolRegistry {
         let pool = connect_url(&url, &settings, name)?;
         pools.insert(name.to_owned(), (url, settings, pool.clone()));
         Ok(pool)
+    }
+
+    /// The pool of an endpoint's database: a bundled SQLite file gets one of its own, a named
+    /// connection the server's shared one.
+    pub fn for_source(&self, server: &ServerResources, source: &Source) -> Result<Pool, LoadError> {
+        match source {
+            Source::Bundled {
+                path,
+                writable,
+                max_connections,
+            } => Ok(bundled_sqlite(path, *writable, *max_connections)),
+            Source::Named(name) => self.named(server, name),
+        }
     }
 }
 

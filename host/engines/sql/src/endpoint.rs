@@ -33,26 +33,12 @@ impl SqlEndpoint {
 
     /// Runs the query with the caller's parameters (in the manifest's order).
     pub async fn run(&self, params: Vec<ParamValue>) -> Result<QueryOutput, ApiError> {
+        let params = crate::runner::declared(&self.settings, params)?;
         match &self.pool {
-            Pool::Sqlite(pool) => {
-                let params = self.declared(params)?;
-                sqlite::run(pool, &self.settings, params).await
-            }
+            Pool::Sqlite(pool) => sqlite::run(pool, &self.settings, params).await,
             Pool::Postgres(pool) => pg::run(pool, &self.settings, &self.pg_plan, params).await,
             Pool::MySql(pool) => mysql::run(pool, &self.settings, params).await,
         }
-    }
-
-    fn declared(&self, params: Vec<ParamValue>) -> Result<Vec<ParamValue>, ApiError> {
-        params
-            .into_iter()
-            .zip(&self.settings.parameter_types)
-            .zip(&self.settings.parameters)
-            .map(|((v, t), name)| match t {
-                Some(t) => v.convert(*t, name),
-                None => Ok(v),
-            })
-            .collect()
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod config;
 mod connection;
+mod dialect;
 mod doc;
 mod endpoint;
 mod errors;
@@ -17,11 +18,13 @@ mod output;
 use plinth_sql_params as params;
 mod pg;
 mod rows;
+mod runner;
 mod sqlite;
 mod sqltext;
 
 pub use config::{DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, Source, SqlConfig, SqlSettings};
 pub use connection::{ConnectionSettings, Pool, PoolRegistry, bundled_sqlite};
+pub use dialect::Dialect;
 pub use endpoint::{SQL_ACTIONS, SqlEndpoint};
 pub use output::QueryOutput;
 pub use params::{ParamType, ParamValue};
@@ -55,14 +58,7 @@ impl EngineFactory for SqlFactory {
 
     async fn load(&self, ctx: LoadContext) -> Result<Arc<dyn Endpoint>, LoadError> {
         let settings = ctx.parse_config::<SqlConfig>()?.validate(&ctx)?;
-        let pool = match &settings.source {
-            Source::Bundled {
-                path,
-                writable,
-                max_connections,
-            } => connection::bundled_sqlite(path, *writable, *max_connections),
-            Source::Named(name) => self.pools.named(&ctx.server, name)?,
-        };
+        let pool = self.pools.for_source(&ctx.server, &settings.source)?;
         Ok(Arc::new(SqlEndpoint::new(settings, pool)))
     }
 }

@@ -1,17 +1,17 @@
 //! Running an endpoint's statements on MySQL or MariaDB. MySQL converts text compared with
-//! numbers itself; declared `parameter_types` convert before binding.
+//! numbers itself, so values are bound as they come (declared `parameter_types` converted).
 
 use crate::config::SqlSettings;
 use crate::errors;
 use crate::output::{QueryOutput, float_text, hex_text};
 use crate::params::ParamValue;
-use crate::rows::RowSink;
-use futures::TryStreamExt;
+use crate::runner;
+use futures::future::BoxFuture;
 use plinth_engine_api::ApiError;
 use serde_json::Value;
-use sqlx::mysql::{MySqlArguments, MySqlConnection, MySqlPool, MySqlRow};
+use sqlx::mysql::{MySqlConnection, MySqlPool, MySqlRow};
 use sqlx::types::chrono;
-use sqlx::{Arguments, Column, Connection, Executor, Row, Statement, TypeInfo, ValueRef};
+use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
 
 /// Runs the endpoint's statements with `params` bound to the target statement.
 pub async fn run(
@@ -19,48 +19,20 @@ pub async fn run(
     settings: &SqlSettings,
     params: Vec<ParamValue>,
 ) -> Result<QueryOutput, ApiError> {
-    let mut conn = pool.acquire().await.map_err(errors::map)?;
-    match tokio::time::timeout(settings.timeout, run_on(&mut conn, settings, params)).await {
-        Ok(result) => result,
-        Err(_) => {
-            conn.close_on_drop();
-            Err(errors::timeout(settings.timeout))
-        }
-    }
+    runner::run_with_deadline(pool, settings, &MySql(settings), params).await
 }
 
-async fn run_on(
-    conn: &mut MySqlConnection,
-    settings: &SqlSettings,
-    params: Vec<ParamValue>,
-) -> Result<QueryOutput, ApiError> {
-    if settings.statements.len() == 1 {
-        return target(conn, settings, params).await;
+/// The MySQL/MariaDB side of the runner.
+struct MySql<'s>(&'s SqlSettings);
+
+impl runner::Backend<sqlx::MySql> for MySql<'_> {
+    fn target<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        params: Vec<ParamValue>,
+    ) -> BoxFuture<'a, Result<QueryOutput, ApiError>> {
+        Box::pin(target(conn, self.0, params))
     }
-    let mut tx = conn.begin().await.map_err(errors::map)?;
-    let mut output = QueryOutput::default();
-    let mut updated = 0;
-    let mut params = Some(params);
-    for (i, statement) in settings.statements.iter().enumerate() {
-        if i == settings.target {
-            output = target(&mut tx, settings, params.take().unwrap_or_default()).await?;
-            updated += output.updated_rows;
-        } else {
-            updated += tx
-                .execute(sqlx::raw_sql(&statement.text))
-                .await
-                .map_err(errors::map)?
-                .rows_affected();
-        }
-    }
-    output.updated_rows = updated;
-    if settings.commit {
-        tx.commit().await
-    } else {
-        tx.rollback().await
-    }
-    .map_err(errors::map)?;
-    Ok(output)
 }
 
 async fn target(
@@ -69,32 +41,9 @@ async fn target(
     params: Vec<ParamValue>,
 ) -> Result<QueryOutput, ApiError> {
     let statement = &settings.statements[settings.target];
-    let mut arguments = MySqlArguments::default();
-    for (i, value) in params.into_iter().enumerate() {
-        let name = &settings.parameters[i];
-        let value = match settings.parameter_types[i] {
-            Some(declared) => value.convert(declared, name)?,
-            None => value,
-        };
-        let added = match value {
-            ParamValue::Null => arguments.add(Option::<String>::None),
-            ParamValue::Integer(v) => arguments.add(v),
-            ParamValue::Float(v) => arguments.add(v),
-            ParamValue::Boolean(v) => arguments.add(v),
-            ParamValue::Text(v) => arguments.add(v),
-        };
-        added
-            .map_err(|e| ApiError::internal("QueryFailed", format!("cannot bind '{name}': {e}")))?;
-    }
+    let arguments = runner::bind_plain::<sqlx::MySql>(settings, params)?;
     if !statement.is_query() {
-        let done = sqlx::query_with(&statement.text, arguments)
-            .execute(&mut *conn)
-            .await
-            .map_err(errors::map)?;
-        return Ok(QueryOutput {
-            updated_rows: done.rows_affected(),
-            ..QueryOutput::default()
-        });
+        return runner::update::<sqlx::MySql>(conn, &statement.text, arguments).await;
     }
     let prepared = conn.prepare(&statement.text).await.map_err(errors::map)?;
     let columns: Vec<(String, String)> = prepared
@@ -102,21 +51,12 @@ async fn target(
         .iter()
         .map(|c| (c.name().to_owned(), c.type_info().name().to_owned()))
         .collect();
-    let mut sink = RowSink::new(settings);
-    {
-        let mut stream = sqlx::query_with(&statement.text, arguments).fetch(&mut *conn);
-        while let Some(row) = stream.try_next().await.map_err(errors::map)? {
-            if !sink.has_room()? {
-                break;
-            }
-            let values = columns
-                .iter()
-                .enumerate()
-                .map(|(i, (name, _))| decode(&row, i, name))
-                .collect::<Result<Vec<_>, _>>()?;
-            sink.rows.push(values);
-        }
-    }
+    let sink = runner::rows::<sqlx::MySql, _>(conn, settings, &statement.text, arguments, |row| {
+        (0..columns.len())
+            .map(|i| decode(row, i, &columns[i].0))
+            .collect()
+    })
+    .await?;
     Ok(QueryOutput {
         columns,
         rows: sink.rows,

@@ -6,12 +6,12 @@ use crate::config::SqlSettings;
 use crate::errors;
 use crate::output::{QueryOutput, float_text, hex_text};
 use crate::params::{ParamType, ParamValue};
-use crate::rows::RowSink;
-use futures::TryStreamExt;
+use crate::runner;
+use futures::future::BoxFuture;
 use plinth_engine_api::ApiError;
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow, PgValueFormat};
-use sqlx::{Arguments, Column, Connection, Either, Executor, Row, Statement, TypeInfo, ValueRef};
+use sqlx::{Arguments, Column, Either, Executor, Row, Statement, TypeInfo, ValueRef};
 use tokio::sync::OnceCell;
 
 /// How one parameter is bound.
@@ -41,65 +41,37 @@ pub async fn run(
     plan: &OnceCell<PgTarget>,
     params: Vec<ParamValue>,
 ) -> Result<QueryOutput, ApiError> {
-    let mut conn = pool.acquire().await.map_err(errors::map)?;
-    match tokio::time::timeout(settings.timeout, run_on(&mut conn, settings, plan, params)).await {
-        Ok(result) => result,
-        Err(_) => {
-            conn.close_on_drop();
-            Err(errors::timeout(settings.timeout))
-        }
-    }
+    runner::run_with_deadline(pool, settings, &Pg { settings, plan }, params).await
 }
 
-async fn run_on(
-    conn: &mut PgConnection,
-    settings: &SqlSettings,
-    plan: &OnceCell<PgTarget>,
-    params: Vec<ParamValue>,
-) -> Result<QueryOutput, ApiError> {
-    let target_plan = plan
-        .get_or_try_init(|| prepare_target(conn, settings))
-        .await?;
-    if settings.statements.len() == 1 {
-        return target(conn, settings, target_plan, params).await;
+/// The PostgreSQL side of the runner: the target statement's plan is worked out on its first
+/// run and kept.
+struct Pg<'s> {
+    settings: &'s SqlSettings,
+    plan: &'s OnceCell<PgTarget>,
+}
+
+impl runner::Backend<sqlx::Postgres> for Pg<'_> {
+    fn target<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        params: Vec<ParamValue>,
+    ) -> BoxFuture<'a, Result<QueryOutput, ApiError>> {
+        Box::pin(async move {
+            let plan = self
+                .plan
+                .get_or_try_init(|| prepare_target(conn, self.settings))
+                .await?;
+            target(conn, self.settings, plan, params).await
+        })
     }
-    let mut tx = conn.begin().await.map_err(errors::map)?;
-    let limit = format!(
-        "SET LOCAL statement_timeout = {}",
-        settings.timeout.as_millis()
-    );
-    tx.execute(sqlx::raw_sql(&limit))
-        .await
-        .map_err(errors::map)?;
-    let mut output = QueryOutput::default();
-    let mut updated = 0;
-    let mut params = Some(params);
-    for (i, statement) in settings.statements.iter().enumerate() {
-        if i == settings.target {
-            output = target(
-                &mut tx,
-                settings,
-                target_plan,
-                params.take().unwrap_or_default(),
-            )
-            .await?;
-            updated += output.updated_rows;
-        } else {
-            updated += tx
-                .execute(sqlx::raw_sql(&statement.text))
-                .await
-                .map_err(errors::map)?
-                .rows_affected();
-        }
+
+    fn transaction_preamble(&self) -> Option<String> {
+        Some(format!(
+            "SET LOCAL statement_timeout = {}",
+            self.settings.timeout.as_millis()
+        ))
     }
-    output.updated_rows = updated;
-    if settings.commit {
-        tx.commit().await
-    } else {
-        tx.rollback().await
-    }
-    .map_err(errors::map)?;
-    Ok(output)
 }
 
 async fn prepare_target(
@@ -156,10 +128,6 @@ fn bind_all(
     let mut arguments = PgArguments::default();
     for (i, value) in params.into_iter().enumerate() {
         let name = &settings.parameters[i];
-        let value = match settings.parameter_types[i] {
-            Some(declared) => value.convert(declared, name)?,
-            None => value,
-        };
         let bind = plan.binds.get(i).copied().unwrap_or(Bind::Text);
         let wanted = match bind {
             Bind::Int2 | Bind::Int4 | Bind::Int8 => ParamType::Integer,
@@ -189,8 +157,7 @@ fn bind_all(
             (ParamValue::Boolean(v), _) => arguments.add(v),
             (ParamValue::Text(v), _) => arguments.add(v),
         };
-        added
-            .map_err(|e| ApiError::internal("QueryFailed", format!("cannot bind '{name}': {e}")))?;
+        added.map_err(|e| runner::bind_error(name, &*e))?;
     }
     Ok(arguments)
 }
@@ -203,14 +170,7 @@ async fn target(
 ) -> Result<QueryOutput, ApiError> {
     let arguments = bind_all(settings, plan, params)?;
     if !settings.statements[settings.target].is_query() {
-        let done = sqlx::query_with(&plan.sql, arguments)
-            .execute(&mut *conn)
-            .await
-            .map_err(errors::map)?;
-        return Ok(QueryOutput {
-            updated_rows: done.rows_affected(),
-            ..QueryOutput::default()
-        });
+        return runner::update::<sqlx::Postgres>(conn, &plan.sql, arguments).await;
     }
     let prepared = conn.prepare(&plan.sql).await.map_err(errors::map)?;
     let columns: Vec<(String, String)> = prepared
@@ -223,16 +183,10 @@ async fn target(
             )
         })
         .collect();
-    let mut sink = RowSink::new(settings);
-    {
-        let mut stream = sqlx::query_with(&plan.sql, arguments).fetch(&mut *conn);
-        while let Some(row) = stream.try_next().await.map_err(errors::map)? {
-            if !sink.has_room()? {
-                break;
-            }
-            sink.rows.push(decode_row(&row, &columns)?);
-        }
-    }
+    let sink = runner::rows::<sqlx::Postgres, _>(conn, settings, &plan.sql, arguments, |row| {
+        decode_row(row, &columns)
+    })
+    .await?;
     Ok(QueryOutput {
         columns,
         rows: sink.rows,

@@ -4,12 +4,12 @@ use crate::config::SqlSettings;
 use crate::errors;
 use crate::output::{QueryOutput, float_text, hex_text};
 use crate::params::ParamValue;
-use crate::rows::RowSink;
-use futures::TryStreamExt;
+use crate::runner;
+use futures::future::BoxFuture;
 use plinth_engine_api::ApiError;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::{Column, Connection, Executor, Row, Statement, TypeInfo, ValueRef};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
 use std::time::Instant;
 
 /// Runs the endpoint's statements with `params` bound to the target statement.
@@ -25,7 +25,11 @@ pub async fn run(
         .await
         .map_err(errors::map)?
         .set_progress_handler(1000, move || Instant::now() < deadline);
-    let outcome = tokio::time::timeout(settings.timeout, run_on(&mut conn, settings, params)).await;
+    let outcome = tokio::time::timeout(
+        settings.timeout,
+        runner::run(&mut *conn, settings, &Sqlite(settings), params),
+    )
+    .await;
     if let Ok(mut handle) = conn.lock_handle().await {
         handle.remove_progress_handler();
     }
@@ -37,38 +41,17 @@ pub async fn run(
     result
 }
 
-async fn run_on(
-    conn: &mut SqliteConnection,
-    settings: &SqlSettings,
-    params: Vec<ParamValue>,
-) -> Result<QueryOutput, ApiError> {
-    if settings.statements.len() == 1 {
-        return target(conn, settings, params).await;
+/// The SQLite side of the runner.
+struct Sqlite<'s>(&'s SqlSettings);
+
+impl runner::Backend<sqlx::Sqlite> for Sqlite<'_> {
+    fn target<'a>(
+        &'a self,
+        conn: &'a mut SqliteConnection,
+        params: Vec<ParamValue>,
+    ) -> BoxFuture<'a, Result<QueryOutput, ApiError>> {
+        Box::pin(target(conn, self.0, params))
     }
-    let mut tx = conn.begin().await.map_err(errors::map)?;
-    let mut output = QueryOutput::default();
-    let mut updated = 0;
-    let mut params = Some(params);
-    for (i, statement) in settings.statements.iter().enumerate() {
-        if i == settings.target {
-            output = target(&mut tx, settings, params.take().unwrap_or_default()).await?;
-            updated += output.updated_rows;
-        } else {
-            updated += tx
-                .execute(sqlx::raw_sql(&statement.text))
-                .await
-                .map_err(errors::map)?
-                .rows_affected();
-        }
-    }
-    output.updated_rows = updated;
-    if settings.commit {
-        tx.commit().await
-    } else {
-        tx.rollback().await
-    }
-    .map_err(errors::map)?;
-    Ok(output)
 }
 
 async fn target(
@@ -77,28 +60,9 @@ async fn target(
     params: Vec<ParamValue>,
 ) -> Result<QueryOutput, ApiError> {
     let statement = &settings.statements[settings.target];
-    let mut arguments = SqliteArguments::default();
-    for value in params {
-        let bound = match value {
-            ParamValue::Null => sqlx::Arguments::add(&mut arguments, Option::<String>::None),
-            ParamValue::Integer(i) => sqlx::Arguments::add(&mut arguments, i),
-            ParamValue::Float(f) => sqlx::Arguments::add(&mut arguments, f),
-            ParamValue::Boolean(b) => sqlx::Arguments::add(&mut arguments, b),
-            ParamValue::Text(t) => sqlx::Arguments::add(&mut arguments, t),
-        };
-        bound.map_err(|e| {
-            ApiError::internal("QueryFailed", format!("cannot bind a parameter: {e}"))
-        })?;
-    }
+    let arguments = runner::bind_plain::<sqlx::Sqlite>(settings, params)?;
     if !statement.is_query() {
-        let done = sqlx::query_with(&statement.text, arguments)
-            .execute(&mut *conn)
-            .await
-            .map_err(errors::map)?;
-        return Ok(QueryOutput {
-            updated_rows: done.rows_affected(),
-            ..QueryOutput::default()
-        });
+        return runner::update::<sqlx::Sqlite>(conn, &statement.text, arguments).await;
     }
     let prepared = conn.prepare(&statement.text).await.map_err(errors::map)?;
     let declared: Vec<(String, Option<&'static str>)> = prepared
@@ -106,18 +70,11 @@ async fn target(
         .iter()
         .map(|c| (c.name().to_owned(), declared_type(c.type_info().name())))
         .collect();
-    let mut sink = RowSink::new(settings);
     let mut runtime_types: Vec<Option<&'static str>> = vec![None; declared.len()];
-    {
-        let mut stream = sqlx::query_with(&statement.text, arguments).fetch(&mut *conn);
-        while let Some(row) = stream.try_next().await.map_err(errors::map)? {
-            if !sink.has_room()? {
-                break;
-            }
-            sink.rows
-                .push(decode_row(&row, &declared, &mut runtime_types)?);
-        }
-    }
+    let sink = runner::rows::<sqlx::Sqlite, _>(conn, settings, &statement.text, arguments, |row| {
+        decode_row(row, &declared, &mut runtime_types)
+    })
+    .await?;
     let columns = declared
         .into_iter()
         .zip(runtime_types)

@@ -186,3 +186,32 @@ async fn database_down_is_a_503_and_calls_recover_when_it_returns() {
     assert!(last.is_none(), "no recovery: {last:?}");
     proxy.abort();
 }
+
+#[tokio::test]
+async fn the_target_statement_sees_what_earlier_statements_of_its_transaction_made() {
+    if env_or_skip("PLINTH_TEST_PG_URL", "postgres script").is_none() {
+        return;
+    }
+    // The target's parameter types are worked out inside the transaction, after the
+    // statements before it: here it reads a temporary table that only exists there.
+    let dir = tempfile::tempdir().unwrap();
+    let script = "connection = \"pg\"\nparameters = [\"min\"]\nquery = '''\n\
+                  CREATE TEMPORARY TABLE plinth_scratch ON COMMIT DROP AS SELECT g AS n, g * 0.5 AS half FROM generate_series(1, 10) g;\n\
+                  SELECT n, half FROM plinth_scratch WHERE n >= ? ORDER BY n;\n'''\n";
+    let endpoint = load(dir.path(), script, SERVER).await.unwrap();
+    for _ in 0..2 {
+        let answer = get(&endpoint, &[("min", "9")]).await.unwrap();
+        assert_eq!(
+            answer["results"][0]["columns"],
+            json!([{"name": "n", "type": "int4"}, {"name": "half", "type": "numeric"}])
+        );
+        assert_eq!(
+            answer["results"][0]["rows"],
+            json!([["9", "4.5"], ["10", "5.0"]])
+        );
+        assert_eq!(answer["results"][0]["updatedRows"], 10);
+    }
+    let e = get(&endpoint, &[("min", "nine")]).await.unwrap_err();
+    assert_eq!(e.status, 400, "{e}");
+    assert!(e.message.contains("'min'"), "{e}");
+}
