@@ -294,6 +294,14 @@ fn metrics_count_calls_and_the_audit_trail_records_them() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(calls, 4);
+    // A service's own trail takes the same `limit`, and refuses one that is not a number.
+    let two = server.admin_get("services/shop/audit?limit=2").json();
+    assert_eq!(two["entries"].as_array().unwrap().len(), 2, "{two}");
+    let all = server.admin_get("services/shop/audit").json();
+    assert!(all["entries"].as_array().unwrap().len() >= 4, "{all}");
+    let bad = server.admin_get("services/shop/audit?limit=lots");
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(bad.text.contains("limit"), "{}", bad.text);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::runtime::{DeployRequest, Host, ServiceRuntime};
 use crate::store::{KeyRow, KeyScope};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,6 @@ use futures::StreamExt;
 use plinth_engine_api::ApiError;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use utoipa_axum::router::OpenApiRouter;
@@ -861,10 +860,7 @@ struct AuditQuery {
 async fn audit(State(host): State<Arc<Host>>, QueryOptions(q): QueryOptions<AuditQuery>) -> Answer {
     let rows = host
         .store
-        .recent_audit(
-            q.service.as_deref(),
-            q.limit.unwrap_or(100).clamp(1, 10_000),
-        )
+        .recent_audit(q.service.as_deref(), audit_limit(q.limit))
         .await
         .map_err(crate::runtime::store_error)?;
     ok(json!({"entries": rows}))
@@ -876,25 +872,33 @@ async fn audit(State(host): State<Arc<Host>>, QueryOptions(q): QueryOptions<Audi
     tag = "admin",
     summary = "The audit trail of a service's calls",
     security(("adminKey" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path), LimitQuery),
     responses((status = 200, description = "OK", body = serde_json::Value), (status = 400, response = crate::http::openapi::BadRequest), (status = 401, response = crate::http::openapi::Unauthorized), (status = 404, response = crate::http::openapi::NotFound))
 )]
 async fn service_audit(
     State(host): State<Arc<Host>>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    QueryOptions(q): QueryOptions<LimitQuery>,
 ) -> Answer {
-    let limit = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100i64)
-        .clamp(1, 10_000);
     let rows = host
         .store
-        .recent_audit(Some(&id), limit)
+        .recent_audit(Some(&id), audit_limit(q.limit))
         .await
         .map_err(crate::runtime::store_error)?;
     ok(json!({"entries": rows}))
+}
+
+/// `?limit=` of a service's audit trail.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LimitQuery {
+    /// How many entries at most, newest first (1..=10000, default 100).
+    limit: Option<i64>,
+}
+
+/// The number of audit entries to answer: 100 by default, kept within 1..=10,000.
+fn audit_limit(limit: Option<i64>) -> i64 {
+    limit.unwrap_or(100).clamp(1, 10_000)
 }
 
 /// Reads a JSON body (any Content-Type) into `T`, with `example` in the error message.
