@@ -15,7 +15,6 @@ use crate::admin_client::AdminClient;
 use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -184,7 +183,10 @@ fn server(args: &DevArgs) -> anyhow::Result<(Remote, Option<ChildGuard>)> {
         };
         return Ok((remote, None));
     }
-    let key = args.admin_key.clone().unwrap_or_else(random_key);
+    let key = args
+        .admin_key
+        .clone()
+        .unwrap_or_else(plinth_server::auth::generate_key);
     let data = match &args.data_dir {
         Some(d) => d.clone(),
         None => crate::function_dev::cache_dir()
@@ -277,19 +279,11 @@ impl Drop for ChildGuard {
     }
 }
 
-fn random_key() -> String {
-    let mut bytes = [0u8; 24];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        let _ = f.read_exact(&mut bytes);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A short name for the bundle directory's data (its path's SHA-256, 16 hex digits).
 fn dir_tag(dir: &Path) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..8])
 }
 
 /// Every watched file's modification time and size. Left out: the build's outputs (as the

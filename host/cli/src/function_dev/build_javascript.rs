@@ -64,11 +64,8 @@ fn ensure_tools() -> anyhow::Result<PathBuf> {
     ] {
         digest.update(format!("{name}\n{text}"));
     }
-    let hex: String = digest.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let tools = super::cache_dir().join(format!("js-tools-{hex}"));
+    let tag = hex::encode(&digest.finalize()[..8]);
+    let tools = super::cache_dir().join(format!("js-tools-{tag}"));
     if tools.join(".installed").is_file() {
         return Ok(tools);
     }
