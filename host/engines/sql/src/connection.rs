@@ -211,7 +211,7 @@ fn connect_url(url: &str, settings: &ConnectionSettings, name: &str) -> Result<P
 }
 
 /// A pool on a SQLite file of the bundle, read-only unless `writable`.
-pub fn bundled_sqlite(path: &Path, writable: bool, max_connections: u32) -> Pool {
+fn bundled_sqlite(path: &Path, writable: bool, max_connections: u32) -> Pool {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .read_only(!writable)

@@ -23,7 +23,7 @@ mod sqlite;
 mod sqltext;
 
 pub use config::{DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, Source, SqlConfig, SqlSettings};
-pub use connection::{ConnectionSettings, Pool, PoolRegistry, bundled_sqlite};
+pub use connection::{ConnectionSettings, Pool, PoolRegistry};
 pub use dialect::Dialect;
 pub use endpoint::{SQL_ACTIONS, SqlEndpoint};
 pub use output::QueryOutput;

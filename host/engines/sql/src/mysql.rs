@@ -19,19 +19,20 @@ pub async fn run(
     settings: &SqlSettings,
     params: Vec<ParamValue>,
 ) -> Result<QueryOutput, ApiError> {
-    runner::run_with_deadline(pool, settings, &MySql(settings), params).await
+    runner::run_with_deadline(pool, settings, &MySql, params).await
 }
 
 /// The MySQL/MariaDB side of the runner.
-struct MySql<'s>(&'s SqlSettings);
+struct MySql;
 
-impl runner::Backend<sqlx::MySql> for MySql<'_> {
+impl runner::Backend<sqlx::MySql> for MySql {
     fn target<'a>(
         &'a self,
         conn: &'a mut MySqlConnection,
+        settings: &'a SqlSettings,
         params: Vec<ParamValue>,
     ) -> BoxFuture<'a, Result<QueryOutput, ApiError>> {
-        Box::pin(target(conn, self.0, params))
+        Box::pin(target(conn, settings, params))
     }
 }
 

@@ -41,35 +41,33 @@ pub async fn run(
     plan: &OnceCell<PgTarget>,
     params: Vec<ParamValue>,
 ) -> Result<QueryOutput, ApiError> {
-    runner::run_with_deadline(pool, settings, &Pg { settings, plan }, params).await
+    runner::run_with_deadline(pool, settings, &Pg(plan), params).await
 }
 
 /// The PostgreSQL side of the runner: the target statement's plan is worked out on its first
 /// run and kept.
-struct Pg<'s> {
-    settings: &'s SqlSettings,
-    plan: &'s OnceCell<PgTarget>,
-}
+struct Pg<'p>(&'p OnceCell<PgTarget>);
 
 impl runner::Backend<sqlx::Postgres> for Pg<'_> {
     fn target<'a>(
         &'a self,
         conn: &'a mut PgConnection,
+        settings: &'a SqlSettings,
         params: Vec<ParamValue>,
     ) -> BoxFuture<'a, Result<QueryOutput, ApiError>> {
         Box::pin(async move {
             let plan = self
-                .plan
-                .get_or_try_init(|| prepare_target(conn, self.settings))
+                .0
+                .get_or_try_init(|| prepare_target(conn, settings))
                 .await?;
-            target(conn, self.settings, plan, params).await
+            target(conn, settings, plan, params).await
         })
     }
 
-    fn transaction_preamble(&self) -> Option<String> {
+    fn transaction_preamble(&self, settings: &SqlSettings) -> Option<String> {
         Some(format!(
             "SET LOCAL statement_timeout = {}",
-            self.settings.timeout.as_millis()
+            settings.timeout.as_millis()
         ))
     }
 }

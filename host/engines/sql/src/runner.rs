@@ -12,7 +12,6 @@ use futures::TryStreamExt;
 use futures::future::BoxFuture;
 use plinth_engine_api::ApiError;
 use sqlx::any::AnyQueryResult;
-use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Database, Encode, Executor, IntoArguments, Type};
 
 /// What differs between PostgreSQL, MySQL/MariaDB and SQLite.
@@ -21,11 +20,12 @@ pub trait Backend<DB: Database>: Sync {
     fn target<'a>(
         &'a self,
         conn: &'a mut DB::Connection,
+        settings: &'a SqlSettings,
         params: Vec<ParamValue>,
     ) -> BoxFuture<'a, Result<QueryOutput, ApiError>>;
 
     /// What a transaction runs first (PostgreSQL bounds its statements' time).
-    fn transaction_preamble(&self) -> Option<String> {
+    fn transaction_preamble(&self, _settings: &SqlSettings) -> Option<String> {
         None
     }
 }
@@ -45,7 +45,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::QueryResult: Into<AnyQueryResult>,
 {
-    let mut conn: PoolConnection<DB> = pool.acquire().await.map_err(errors::map)?;
+    let mut conn = pool.acquire().await.map_err(errors::map)?;
     match tokio::time::timeout(settings.timeout, run(&mut *conn, settings, backend, params)).await {
         Ok(result) => result,
         Err(_) => {
@@ -71,10 +71,10 @@ where
     DB::QueryResult: Into<AnyQueryResult>,
 {
     if settings.statements.len() == 1 {
-        return backend.target(conn, params).await;
+        return backend.target(conn, settings, params).await;
     }
     let mut tx = conn.begin().await.map_err(errors::map)?;
-    if let Some(preamble) = backend.transaction_preamble() {
+    if let Some(preamble) = backend.transaction_preamble(settings) {
         execute::<DB>(&mut tx, &preamble).await?;
     }
     let mut output = QueryOutput::default();
@@ -83,7 +83,7 @@ where
     for (i, statement) in settings.statements.iter().enumerate() {
         if i == settings.target {
             output = backend
-                .target(&mut tx, params.take().unwrap_or_default())
+                .target(&mut tx, settings, params.take().unwrap_or_default())
                 .await?;
             updated += output.updated_rows;
         } else {

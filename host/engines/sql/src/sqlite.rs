@@ -27,7 +27,7 @@ pub async fn run(
         .set_progress_handler(1000, move || Instant::now() < deadline);
     let outcome = tokio::time::timeout(
         settings.timeout,
-        runner::run(&mut *conn, settings, &Sqlite(settings), params),
+        runner::run(&mut *conn, settings, &Sqlite, params),
     )
     .await;
     if let Ok(mut handle) = conn.lock_handle().await {
@@ -42,15 +42,16 @@ pub async fn run(
 }
 
 /// The SQLite side of the runner.
-struct Sqlite<'s>(&'s SqlSettings);
+struct Sqlite;
 
-impl runner::Backend<sqlx::Sqlite> for Sqlite<'_> {
+impl runner::Backend<sqlx::Sqlite> for Sqlite {
     fn target<'a>(
         &'a self,
         conn: &'a mut SqliteConnection,
+        settings: &'a SqlSettings,
         params: Vec<ParamValue>,
     ) -> BoxFuture<'a, Result<QueryOutput, ApiError>> {
-        Box::pin(target(conn, self.0, params))
+        Box::pin(target(conn, settings, params))
     }
 }
 
